@@ -1,0 +1,155 @@
+"""The values that flow between stages: targets -> observations -> cluster results.
+
+Everything here is a frozen dataclass or an enum, with no I/O. The report model that wraps
+cluster results for rendering is in :mod:`scanner.report`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from scanner.kubeconfig import ClusterEntry, UserEntry
+from scanner.versions import KubeVersion
+
+
+class Role(str, Enum):
+    GLOBAL = "global"
+    WORKLOAD = "workload"
+
+
+class Status(str, Enum):
+    PASS = "PASS"
+    WARN = "WARN"
+    BLOCKED = "BLOCKED"
+    UNKNOWN = "UNKNOWN"
+
+
+class Verdict(str, Enum):
+    READY = "READY"
+    NOT_READY = "NOT_READY"
+    INCOMPLETE = "INCOMPLETE"
+
+
+class Severity(str, Enum):
+    BLOCKER = "blocker"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class ErrorCategory(str, Enum):
+    CONFIG = "config"
+    TIMEOUT = "timeout"
+    UNREACHABLE = "unreachable"
+    TLS = "tls"
+    AUTH = "auth"
+    HTTP = "http"
+    INVALID_RESPONSE = "invalid_response"
+
+
+CLUSTER_KINDS = ("ipi", "upi", "hosted", "third-party", "unknown")
+
+
+@dataclass(frozen=True)
+class ScanError:
+    """Why a cluster could not be scanned. ``message`` never carries a secret."""
+
+    category: ErrorCategory
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"category": self.category.value, "message": self.message}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ScanError:
+        return cls(ErrorCategory(data["category"]), str(data.get("message", "")))
+
+
+@dataclass(frozen=True)
+class NodeSummary:
+    """What the node list says, reduced to counts by raw version / runtime string."""
+
+    count: int
+    kubelet_versions: Mapping[str, int] = field(default_factory=dict)
+    container_runtimes: Mapping[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "count": self.count,
+            "kubelet_versions": dict(sorted(self.kubelet_versions.items())),
+            "container_runtimes": dict(sorted(self.container_runtimes.items())),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> NodeSummary:
+        return cls(
+            count=int(data.get("count", 0)),
+            kubelet_versions={str(k): int(v) for k, v in (data.get("kubelet_versions") or {}).items()},
+            container_runtimes={
+                str(k): int(v) for k, v in (data.get("container_runtimes") or {}).items()
+            },
+        )
+
+
+@dataclass(frozen=True)
+class Target:
+    """One selected kubeconfig context and what the inventory says about it.
+
+    ``problem`` is set when the context is broken in the kubeconfig (missing user or cluster
+    entry): such a target is never contacted and becomes ``UNKNOWN``/``config``.
+    ``server`` is already display-safe (no userinfo, no query string).
+    """
+
+    context: str
+    role: Role
+    name: str
+    kind: str = "unknown"
+    server: str = ""
+    owner: str = ""
+    notes: str = ""
+    insecure_skip_tls_verify: bool = False
+    problem: str | None = None
+    cluster: ClusterEntry | None = field(default=None, repr=False)
+    user: UserEntry | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What collection learned about one target: a version, or an error, never both missing."""
+
+    context: str
+    version: KubeVersion | None = None
+    nodes: NodeSummary | None = None
+    error: ScanError | None = None
+    duration_seconds: float = 0.0
+    nodes_error: ScanError | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    id: str
+    rule: str
+    severity: Severity
+    message: str
+    remediation: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "id": self.id,
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "message": self.message,
+            "remediation": self.remediation,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+        return cls(
+            id=str(data["id"]),
+            rule=str(data["rule"]),
+            severity=Severity(data["severity"]),
+            message=str(data.get("message", "")),
+            remediation=str(data.get("remediation", "")),
+        )

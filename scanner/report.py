@@ -1,0 +1,199 @@
+"""The one report model (SPEC section 6): JSON dumps it, templates lay it out, ``report``
+re-renders from it. ``to_dict``/``from_dict`` round-trip exactly."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.errors import ReportError
+from scanner.model import Finding, NodeSummary, Role, ScanError, Severity, Status, Verdict
+from scanner.versions import KubeVersion, detect_provider
+
+SCHEMA_VERSION = 1
+TOOL_NAME = "upgrade-scanner"
+
+
+@dataclass(frozen=True)
+class ClusterResult:
+    context: str
+    name: str
+    role: Role
+    kind: str
+    provider: str
+    server: str
+    status: Status
+    version: KubeVersion | None = None
+    nodes: NodeSummary | None = None
+    error: ScanError | None = None
+    findings: tuple[Finding, ...] = ()
+    upgrade_path: tuple[str, ...] = ()
+    owner: str = ""
+    notes: str = ""
+
+    @property
+    def top_finding(self) -> Finding | None:
+        """The most important finding: blockers first, then warnings, then info."""
+        order = {Severity.BLOCKER: 0, Severity.WARNING: 1, Severity.INFO: 2}
+        return min(self.findings, key=lambda f: order[f.severity], default=None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "context": self.context,
+            "name": self.name,
+            "role": self.role.value,
+            "kind": self.kind,
+            "provider": self.provider,
+            "server": self.server,
+            "status": self.status.value,
+            "version": self.version.to_dict() if self.version else None,
+            "nodes": self.nodes.to_dict() if self.nodes else None,
+            "error": self.error.to_dict() if self.error else None,
+            "findings": [f.to_dict() for f in self.findings],
+            "upgrade_path": list(self.upgrade_path),
+            "owner": self.owner,
+            "notes": self.notes,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ClusterResult:
+        version = KubeVersion.from_dict(data["version"]) if data.get("version") else None
+        return cls(
+            context=str(data["context"]),
+            name=str(data.get("name") or data["context"]),
+            role=Role(data["role"]),
+            kind=str(data.get("kind") or "unknown"),
+            provider=str(
+                data.get("provider") or (detect_provider(version.suffix) if version else "")
+            ),
+            server=str(data.get("server") or ""),
+            status=Status(data["status"]),
+            version=version,
+            nodes=NodeSummary.from_dict(data["nodes"]) if data.get("nodes") else None,
+            error=ScanError.from_dict(data["error"]) if data.get("error") else None,
+            findings=tuple(Finding.from_dict(f) for f in data.get("findings") or ()),
+            upgrade_path=tuple(str(s) for s in data.get("upgrade_path") or ()),
+            owner=str(data.get("owner") or ""),
+            notes=str(data.get("notes") or ""),
+        )
+
+
+@dataclass(frozen=True)
+class PolicyRef:
+    id: str
+    source: str
+    sha256: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"id": self.id, "source": self.source, "sha256": self.sha256}
+
+
+@dataclass(frozen=True)
+class Summary:
+    total: int
+    pass_: int
+    warn: int
+    blocked: int
+    unknown: int
+
+    @classmethod
+    def of(cls, clusters: Sequence[ClusterResult]) -> Summary:
+        def count(status: Status) -> int:
+            return sum(1 for c in clusters if c.status is status)
+
+        return cls(
+            total=len(clusters),
+            pass_=count(Status.PASS),
+            warn=count(Status.WARN),
+            blocked=count(Status.BLOCKED),
+            unknown=count(Status.UNKNOWN),
+        )
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "total": self.total,
+            "pass": self.pass_,
+            "warn": self.warn,
+            "blocked": self.blocked,
+            "unknown": self.unknown,
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    """A whole run. ``metadata`` holds run facts for auditors (host, user, command line)."""
+
+    tool_version: str
+    generated_at: str
+    duration_seconds: float
+    target: str
+    from_version: str | None
+    policy: PolicyRef
+    verdict: Verdict
+    exit_code: int
+    clusters: tuple[ClusterResult, ...]
+    notes: tuple[str, ...] = ()
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    schema_version: int = SCHEMA_VERSION
+
+    @property
+    def summary(self) -> Summary:
+        return Summary.of(self.clusters)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": self.schema_version,
+            "tool": {"name": TOOL_NAME, "version": self.tool_version},
+            "generated_at": self.generated_at,
+            "duration_seconds": round(self.duration_seconds, 3),
+            "target": self.target,
+            "from": self.from_version,
+            "policy": self.policy.to_dict(),
+            "verdict": self.verdict.value,
+            "exit_code": self.exit_code,
+            "summary": self.summary.to_dict(),
+            "clusters": [c.to_dict() for c in self.clusters],
+            "notes": list(self.notes),
+            "metadata": dict(self.metadata),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, where: str = "report") -> Report:
+        if not isinstance(data, Mapping):
+            raise ReportError(f"{where}: not a JSON object; expected an upgrade-scanner report")
+        version = data.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise ReportError(
+                f"{where}: schema_version {version!r} is not one this tool reads "
+                f"(expected {SCHEMA_VERSION}); re-run the scan with this version"
+            )
+        try:
+            policy = data["policy"]
+            return cls(
+                tool_version=str(data["tool"]["version"]),
+                generated_at=str(data["generated_at"]),
+                duration_seconds=float(data["duration_seconds"]),
+                target=str(data["target"]),
+                from_version=data.get("from"),
+                policy=PolicyRef(str(policy["id"]), str(policy["source"]), str(policy["sha256"])),
+                verdict=Verdict(data["verdict"]),
+                exit_code=int(data["exit_code"]),
+                clusters=tuple(ClusterResult.from_dict(c) for c in data["clusters"]),
+                notes=tuple(str(n) for n in data.get("notes") or ()),
+                metadata=dict(data.get("metadata") or {}),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ReportError(f"{where}: malformed report ({type(exc).__name__}: {exc})") from exc
+
+    @classmethod
+    def from_json(cls, text: str, *, where: str = "report") -> Report:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ReportError(f"{where}: not JSON (line {exc.lineno}: {exc.msg})") from exc
+        return cls.from_dict(data, where=where)

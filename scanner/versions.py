@@ -1,0 +1,190 @@
+"""Kubernetes and platform versions, parsed once, by the rules of SPEC section 4.
+
+A Kubernetes ``gitVersion`` is ``v?MAJOR.MINOR(.PATCH)?`` followed by a free-form suffix.
+Only ``-alpha``, ``-beta`` and ``-rc`` suffixes are pre-releases; every other suffix is a
+vendor build of the same release (``-eks-…``, ``-gke.N``, ``+k3s1``, ``-1``, ``-acp.1``, …).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from scanner.errors import VersionError
+
+_GIT_VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?")
+_PRE_RELEASE = re.compile(r"^-(alpha|beta|rc)", re.IGNORECASE)
+_DIGITS = re.compile(r"\D")
+
+# Provider hints from the build suffix: shown in reports, never used for gating.
+_PROVIDERS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^-eks-", re.IGNORECASE), "eks"),
+    (re.compile(r"^-gke\.", re.IGNORECASE), "gke"),
+    (re.compile(r"^-aliyun\.", re.IGNORECASE), "ack"),
+    (re.compile(r"^-tke\.", re.IGNORECASE), "tke"),
+    (re.compile(r"^\+k3s\d*", re.IGNORECASE), "k3s"),
+    (re.compile(r"^\+rke2", re.IGNORECASE), "rke2"),
+    (re.compile(r"^\+vmware\.", re.IGNORECASE), "tanzu"),
+    (re.compile(r"^-acp\.\d+$|^-\d+$", re.IGNORECASE), "platform"),
+    (re.compile(r"^\+[0-9a-f]{7,40}$"), "openshift"),
+)
+
+
+@dataclass(frozen=True, order=False)
+class KubeVersion:
+    """One Kubernetes version. ``git_version`` is the raw string, kept for display."""
+
+    major: int
+    minor: int
+    patch: int
+    suffix: str = ""
+    git_version: str = ""
+
+    @property
+    def pre_release(self) -> bool:
+        return bool(_PRE_RELEASE.match(self.suffix))
+
+    @property
+    def minor_key(self) -> tuple[int, int]:
+        """What windows compare: major.minor."""
+        return (self.major, self.minor)
+
+    @property
+    def release(self) -> tuple[int, int, int]:
+        """What ranges compare: major.minor.patch."""
+        return (self.major, self.minor, self.patch)
+
+    @property
+    def provider(self) -> str:
+        return detect_provider(self.suffix)
+
+    def sort_key(self) -> tuple[int, int, int, int, str]:
+        # A pre-release sorts before its release; vendor builds of a release sort with it.
+        return (self.major, self.minor, self.patch, 0 if self.pre_release else 1, self.suffix)
+
+    def __lt__(self, other: KubeVersion) -> bool:
+        return self.sort_key() < other.sort_key()
+
+    def __le__(self, other: KubeVersion) -> bool:
+        return self.sort_key() <= other.sort_key()
+
+    def __gt__(self, other: KubeVersion) -> bool:
+        return self.sort_key() > other.sort_key()
+
+    def __ge__(self, other: KubeVersion) -> bool:
+        return self.sort_key() >= other.sort_key()
+
+    @property
+    def minor_text(self) -> str:
+        return f"{self.major}.{self.minor}"
+
+    def __str__(self) -> str:
+        return self.git_version or f"v{self.major}.{self.minor}.{self.patch}{self.suffix}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "git_version": self.git_version,
+            "major": self.major,
+            "minor": self.minor,
+            "patch": self.patch,
+            "pre_release": self.pre_release,
+            "suffix": self.suffix,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> KubeVersion:
+        return cls(
+            major=int(data["major"]),
+            minor=int(data["minor"]),
+            patch=int(data.get("patch") or 0),
+            suffix=str(data.get("suffix") or ""),
+            git_version=str(data.get("git_version") or ""),
+        )
+
+
+def parse_git_version(text: str) -> KubeVersion:
+    """Parse a ``gitVersion`` string; raise :class:`VersionError` when it has no version.
+
+    ``v0.0.0-…`` is what unstamped source builds report (``v0.0.0-master+$Format:%H$``):
+    it carries no release, so it is treated as unusable like a non-matching string.
+    """
+    if not isinstance(text, str):
+        raise VersionError(f"gitVersion is not a string: {text!r}")
+    match = _GIT_VERSION.match(text.strip())
+    if not match:
+        raise VersionError(f"gitVersion {text!r} is not of the form vMAJOR.MINOR[.PATCH]")
+    major, minor = int(match.group(1)), int(match.group(2))
+    if major == 0:
+        raise VersionError(f"gitVersion {text!r} is an unstamped development build")
+    patch = int(match.group(3)) if match.group(3) is not None else 0
+    return KubeVersion(major, minor, patch, text.strip()[match.end() :], text.strip())
+
+
+def parse_version_info(info: Mapping[str, Any]) -> KubeVersion:
+    """Parse a ``/version`` document: ``gitVersion`` first, else ``major``/``minor``."""
+    git_version = info.get("gitVersion")
+    if isinstance(git_version, str) and git_version.strip():
+        try:
+            return parse_git_version(git_version)
+        except VersionError:
+            pass
+    major = _digits(info.get("major"))
+    minor = _digits(info.get("minor"))
+    if major is None or minor is None or major == 0:
+        raise VersionError(
+            f"no usable version: gitVersion={git_version!r}, "
+            f"major={info.get('major')!r}, minor={info.get('minor')!r}"
+        )
+    raw = git_version if isinstance(git_version, str) else ""
+    return KubeVersion(major, minor, 0, "", raw)
+
+
+def _digits(value: Any) -> int | None:
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        return None
+    text = _DIGITS.sub("", str(value))
+    return int(text) if text else None
+
+
+def detect_provider(suffix: str) -> str:
+    """The distribution a build suffix points at: ``upstream`` when there is none."""
+    if not suffix:
+        return "upstream"
+    for pattern, provider in _PROVIDERS:
+        if pattern.search(suffix):
+            return provider
+    return "unknown"
+
+
+def normalize_platform_version(text: str) -> str:
+    """``4.3``, ``v4.3`` and ``4.3.1`` all mean platform ``4.3``."""
+    raw = str(text).strip()
+    try:
+        parsed = Version(raw[1:] if raw[:1] in "vV" else raw)
+    except InvalidVersion as exc:
+        raise VersionError(
+            f"platform version {text!r} is not of the form MAJOR.MINOR (e.g. 4.3)"
+        ) from exc
+    if len(parsed.release) < 2 or parsed.pre is not None or parsed.dev is not None:
+        raise VersionError(f"platform version {text!r} is not of the form MAJOR.MINOR (e.g. 4.3)")
+    return f"{parsed.release[0]}.{parsed.release[1]}"
+
+
+def parse_minor(text: str) -> tuple[int, int]:
+    """``1.31`` -> ``(1, 31)``; used for policy data."""
+    match = re.fullmatch(r"v?(\d+)\.(\d+)", str(text).strip())
+    if not match:
+        raise VersionError(f"{text!r} is not a Kubernetes minor of the form 1.31")
+    return (int(match.group(1)), int(match.group(2)))
+
+
+def parse_release(text: str) -> tuple[int, int, int]:
+    """``1.19.0`` -> ``(1, 19, 0)``; used for policy ranges."""
+    match = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.(\d+))?", str(text).strip())
+    if not match:
+        raise VersionError(f"{text!r} is not a Kubernetes version of the form 1.19.0")
+    return (int(match.group(1)), int(match.group(2)), int(match.group(3) or 0))
