@@ -1,0 +1,1 @@
+"""Benchmarks: figures printed and written to docs/benchmarks.md, never asserted."""

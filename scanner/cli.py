@@ -1,0 +1,95 @@
+"""Command line: parse options, call the core, choose renderers, map the verdict to an exit code.
+
+Only :class:`~scanner.errors.ScannerError` and click's usage errors become exit code 2 with
+one line; anything else is an internal error (exit 4).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shlex
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+import click
+
+from scanner import __version__
+from scanner.errors import ScannerError
+from scanner.exitcodes import ExitCode
+from scanner.secrets import scrub
+
+log = logging.getLogger("scanner")
+
+
+@click.group(
+    context_settings={
+        "help_option_names": ["-h", "--help"],
+        "max_content_width": 100,
+        "terminal_width": 100,
+    }
+)
+@click.version_option(__version__, "--version", prog_name="upgrade-scanner")
+def cli() -> None:
+    """Pre-upgrade readiness scanner for a Kubernetes multi-cluster platform.
+
+    Exit codes: 0 READY, 1 NOT_READY, 2 usage or input error, 3 INCOMPLETE, 4 internal error.
+    """
+
+
+from scanner import commands as _commands  # noqa: E402  (registers the subcommands)
+
+_commands.register(cli)
+
+
+def setup_logging(verbose: bool, quiet: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("upgrade-scanner: %(levelname)s: %(message)s"))
+    log.handlers[:] = [handler]
+    log.propagate = False
+    log.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING)
+
+
+def command_line(argv: Sequence[str]) -> str:
+    """The command line for the report, secrets removed."""
+    return scrub(" ".join(shlex.quote(arg) for arg in ["upgrade-scanner", *argv]))
+
+
+def _prog_name() -> str:
+    base = os.path.basename(sys.argv[0]) if sys.argv else ""
+    return "kubectl upgrade-scanner" if base.startswith("kubectl-") else "upgrade-scanner"
+
+
+def _fail(message: str, code: ExitCode) -> int:
+    click.echo(f"upgrade-scanner: error: {message}", err=True)
+    return int(code)
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return the exit code (tests call this; :func:`main` exits with it)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result = cli.main(args=args, prog_name=_prog_name(), standalone_mode=False)
+    except click.UsageError as exc:
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+        return _fail(exc.format_message().replace("\n", " ") + hint, ExitCode.USAGE)
+    except click.ClickException as exc:
+        return _fail(exc.format_message().replace("\n", " "), ExitCode.USAGE)
+    except ScannerError as exc:
+        return _fail(str(exc).replace("\n", " "), ExitCode.USAGE)
+    except (KeyboardInterrupt, click.Abort):
+        click.echo("upgrade-scanner: interrupted; no report written", err=True)
+        return 130
+    except Exception as exc:
+        log.debug("internal error", exc_info=True)
+        return _fail(
+            f"internal error: {type(exc).__name__}: {scrub(str(exc))} "
+            "(run with -v for details and please report it)",
+            ExitCode.INTERNAL,
+        )
+    return int(result) if isinstance(result, int) else 0
+
+
+def main() -> NoReturn:
+    sys.exit(run())

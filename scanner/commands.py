@@ -1,0 +1,263 @@
+"""The subcommands. Each parses its options into core requests and hands back an exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime
+from typing import Any
+
+import click
+
+from scanner.cli_options import collect_options, selection_options, ui_options
+from scanner.collect import CollectOptions
+from scanner.errors import ReportError, UsageError
+from scanner.exitcodes import ExitCode
+from scanner.model import Verdict
+from scanner.render import FILE_EXTENSIONS, RenderOptions, render
+from scanner.report import Report
+from scanner.scan import ScanRequest, Selection
+
+VERDICT_EXIT = {
+    Verdict.READY: ExitCode.READY,
+    Verdict.NOT_READY: ExitCode.NOT_READY,
+    Verdict.INCOMPLETE: ExitCode.INCOMPLETE,
+}
+
+
+def output_options(func: Any) -> Any:
+    for flag, fmt in reversed(
+        (("--json", "json"), ("--markdown", "markdown"), ("--html", "html"), ("--junit", "junit"))
+    ):
+        func = click.option(
+            flag, f"{fmt}_path", metavar="FILE", help=f"Write the {fmt} report ('-' = stdout)."
+        )(func)
+    func = click.option(
+        "--template-dir", metavar="DIR", help="Your templates, tried before the built-in ones."
+    )(func)
+    func = click.option(
+        "--redact", is_flag=True, help="Replace server URLs and host names with placeholders."
+    )(func)
+    return func
+
+
+def register(group: click.Group) -> None:
+    for command in (scan, report, onboarding, policy_command, contexts):
+        group.add_command(command)
+
+
+@click.command()
+@click.option("--target", required=True, metavar="VERSION", help="Platform version to upgrade to.")
+@click.option("--from", "from_version", metavar="VERSION", help="Current platform version.")
+@selection_options
+@click.option(
+    "--policy", "policy_path", metavar="FILE", help="Policy file replacing the bundled one."
+)
+@collect_options
+@output_options
+@click.option("--output-dir", metavar="DIR", help="Write every format, timestamped, plus latest.*.")
+@ui_options
+def scan(**opts: Any) -> int:
+    """Collect versions, evaluate the upgrade rules, report a verdict."""
+    from scanner.scan import run_scan
+
+    _setup(opts)
+    request = ScanRequest(
+        target=opts["target"],
+        from_version=opts["from_version"],
+        selection=_selection(opts),
+        policy=opts["policy_path"],
+        collect=_collect_options(opts),
+        command_line=_command_line(),
+    )
+    result = run_scan(request, progress=_progress(opts))
+    _finish_progress(opts)
+    result = _maybe_redact(result, opts)
+    _write_outputs(result, opts)
+    return int(VERDICT_EXIT[result.verdict])
+
+
+@click.command()
+@click.argument("report_path", metavar="REPORT.json")
+@output_options
+def report(report_path: str, **opts: Any) -> int:
+    """Re-render a saved JSON report offline (no cluster access)."""
+    try:
+        with open(report_path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or "not UTF-8 text"
+        raise ReportError(f"{report_path}: cannot read ({reason})") from None
+    loaded = Report.from_json(text, where=report_path)
+    if not any(opts[f"{fmt}_path"] for fmt in ("json", "markdown", "html", "junit")):
+        raise UsageError("report: name at least one of --json, --markdown, --html, --junit")
+    loaded = _maybe_redact(loaded, opts)
+    _write_formats(loaded, opts)
+    return int(ExitCode.READY)
+
+
+@click.command()
+@click.option("--target", required=True, metavar="VERSION", help="Platform version to onboard to.")
+@selection_options
+@click.option(
+    "--policy", "policy_path", metavar="FILE", help="Policy file replacing the bundled one."
+)
+@collect_options
+@click.option("--json", "json_path", metavar="FILE", help="Write the JSON result ('-' = stdout).")
+@ui_options
+def onboarding(**opts: Any) -> int:
+    """Check clusters against the onboarding range (exit 0 when every one is accepted)."""
+    from scanner.scan import run_onboarding
+
+    _setup(opts)
+    result = run_onboarding(
+        target=opts["target"],
+        selection=_selection(opts),
+        policy_path=opts["policy_path"],
+        options=_collect_options(opts),
+        command_line=_command_line(),
+        progress=_progress(opts),
+    )
+    _finish_progress(opts)
+    _write_outputs(result, opts)
+    return int(ExitCode.READY if result.verdict is Verdict.READY else ExitCode.NOT_READY)
+
+
+@click.command("policy")
+@click.option("--target", metavar="VERSION", help="Show one release in detail.")
+@click.option(
+    "--policy", "policy_path", metavar="FILE", help="Policy file replacing the bundled one."
+)
+def policy_command(target: str | None, policy_path: str | None) -> int:
+    """Show the platform support matrix."""
+    from scanner.policy import load_policy
+    from scanner.render.policy_table import render_policy
+
+    loaded = load_policy(policy_path)
+    click.echo(render_policy(loaded, loaded.release(target) if target else None), nl=False)
+    return int(ExitCode.READY)
+
+
+@click.command()
+@selection_options
+def contexts(**opts: Any) -> int:
+    """Show which contexts a scan would select, and their roles (no network)."""
+    from scanner.render.table import render_targets
+    from scanner.scan import select
+
+    click.echo(render_targets(select(_selection(opts))), nl=False)
+    return int(ExitCode.READY)
+
+
+def _selection(opts: dict[str, Any]) -> Selection:
+    return Selection(
+        kubeconfigs=tuple(opts["kubeconfigs"]),
+        global_context=opts["global_context"],
+        contexts=tuple(opts["contexts"]),
+        excludes=tuple(opts["excludes"]),
+        inventory=opts["inventory"],
+    )
+
+
+def _collect_options(opts: dict[str, Any]) -> CollectOptions:
+    return CollectOptions(
+        timeout=opts["timeout"],
+        retries=opts["retries"],
+        concurrency=opts["concurrency"],
+        nodes=not opts["no_nodes"],
+    )
+
+
+def _setup(opts: dict[str, Any]) -> None:
+    from scanner.cli import setup_logging
+
+    if opts["quiet"] and opts["verbose"]:
+        raise UsageError("-q/--quiet and -v/--verbose cannot be used together")
+    setup_logging(opts["verbose"], opts["quiet"])
+
+
+def _command_line() -> str:
+    from scanner.cli import command_line
+
+    return command_line(sys.argv[1:])
+
+
+def _progress_wanted(opts: dict[str, Any]) -> bool:
+    return not (opts["no_progress"] or opts["quiet"]) and sys.stderr.isatty()
+
+
+def _progress(opts: dict[str, Any]) -> Any:
+    if not _progress_wanted(opts):
+        return None
+
+    def show(done: int, total: int) -> None:
+        sys.stderr.write(f"\rscanning clusters: {done}/{total}")
+        sys.stderr.flush()
+
+    return show
+
+
+def _finish_progress(opts: dict[str, Any]) -> None:
+    if _progress_wanted(opts):
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+
+
+def _color() -> bool:
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _maybe_redact(result: Report, opts: dict[str, Any]) -> Report:
+    if not opts.get("redact"):
+        return result
+    from scanner.redact import redact
+
+    return redact(result)
+
+
+def _write_outputs(result: Report, opts: dict[str, Any]) -> None:
+    """Files first (so the terminal summary can point at them), then the human summary."""
+    from scanner.output import emit
+    from scanner.render.table import render_verdict_line
+
+    stdout_taken = _write_formats(result, opts)
+    written = []
+    if opts.get("output_dir"):
+        written = _write_output_dir(result, opts)
+    if stdout_taken:
+        return  # a machine format owns stdout; keep it parseable
+    if opts["quiet"]:
+        click.echo(render_verdict_line(result, RenderOptions(color=_color())))
+        return
+    emit("-", render("table", result, RenderOptions(color=_color())))
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+def _write_formats(result: Report, opts: dict[str, Any]) -> bool:
+    from scanner.output import emit
+
+    options = RenderOptions(template_dir=opts.get("template_dir"))
+    stdout_taken = False
+    for fmt in ("json", "markdown", "html", "junit"):
+        path = opts.get(f"{fmt}_path")
+        if path:
+            emit(path, render(fmt, result, options))
+            stdout_taken = stdout_taken or path == "-"
+    return stdout_taken
+
+
+def _write_output_dir(result: Report, opts: dict[str, Any]) -> list[str]:
+    from scanner.output import write_atomic
+
+    directory = opts["output_dir"]
+    stamp = datetime.strptime(result.generated_at, "%Y-%m-%dT%H:%M:%SZ").strftime("%Y%m%dT%H%M%SZ")
+    options = RenderOptions(template_dir=opts.get("template_dir"))
+    written = []
+    for fmt, ext in FILE_EXTENSIONS.items():
+        text = render(fmt, result, options)
+        path = os.path.join(directory, f"readiness-{result.target}-{stamp}.{ext}")
+        write_atomic(path, text)
+        write_atomic(os.path.join(directory, f"latest.{ext}"), text)
+        written.append(path)
+    return written

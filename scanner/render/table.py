@@ -1,0 +1,101 @@
+"""The terminal summary: one row per cluster, then the verdict line."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import click
+from tabulate import tabulate
+
+from scanner.model import Status, Target, Verdict
+from scanner.render import RenderOptions
+from scanner.report import ClusterResult, Report
+
+_STATUS_COLOURS = {
+    Status.PASS: "green",
+    Status.WARN: "yellow",
+    Status.BLOCKED: "red",
+    Status.UNKNOWN: "magenta",
+}
+_VERDICT_COLOURS = {Verdict.READY: "green", Verdict.NOT_READY: "red", Verdict.INCOMPLETE: "magenta"}
+_FINDING_WIDTH = 70
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    rows = [_row(cluster, options) for cluster in report.clusters]
+    headers = ["CONTEXT", "ROLE", "KIND", "PROVIDER", "VERSION", "NODES", "STATUS", "FINDING"]
+    table = tabulate(rows, headers=headers, tablefmt="plain", disable_numparse=True)
+    lines = [table, ""]
+    lines.extend(f"note: {note}" for note in report.notes)
+    lines.append(render_verdict_line(report, options))
+    return "\n".join(lines) + "\n"
+
+
+def render_verdict_line(report: Report, options: RenderOptions) -> str:
+    summary = report.summary
+    verdict = report.verdict.value
+    if options.color:
+        verdict = click.style(verdict, fg=_VERDICT_COLOURS[report.verdict], bold=True)
+    source = f" from {report.from_version}" if report.from_version else ""
+    return (
+        f"{verdict}: upgrade to {report.target}{source}; {summary.total} clusters: "
+        f"{summary.pass_} pass, {summary.warn} warn, {summary.blocked} blocked, "
+        f"{summary.unknown} unknown"
+    )
+
+
+def _row(cluster: ClusterResult, options: RenderOptions) -> list[str]:
+    status = cluster.status.value
+    if options.color:
+        status = click.style(status, fg=_STATUS_COLOURS[cluster.status])
+    return [
+        _clean(cluster.context),
+        cluster.role.value,
+        cluster.kind,
+        cluster.provider or "-",
+        _clean(cluster.version.git_version) if cluster.version else "-",
+        _nodes(cluster),
+        status,
+        _clean(_finding_text(cluster)),
+    ]
+
+
+def _nodes(cluster: ClusterResult) -> str:
+    if cluster.nodes is None:
+        return "-"
+    kubelets = len(cluster.nodes.kubelet_versions)
+    spread = f" ({kubelets} kubelet versions)" if kubelets > 1 else ""
+    return f"{cluster.nodes.count}{spread}"
+
+
+def _finding_text(cluster: ClusterResult) -> str:
+    if cluster.error is not None:
+        text = f"{cluster.error.category.value}: {cluster.error.message}"
+    else:
+        top = cluster.top_finding
+        text = top.message if top else ""
+    if len(text) > _FINDING_WIDTH:
+        text = text[: _FINDING_WIDTH - 1] + "…"
+    return text
+
+
+def _clean(text: str) -> str:
+    """Names from clusters are data: no control characters reach the terminal."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
+
+
+def render_targets(targets: Sequence[Target]) -> str:
+    rows = [
+        [
+            _clean(t.context),
+            t.role.value,
+            t.kind,
+            _clean(t.server) or "-",
+            _clean(t.problem) if t.problem else "ok",
+        ]
+        for t in targets
+    ]
+    table = tabulate(
+        rows, headers=["CONTEXT", "ROLE", "KIND", "SERVER", "CONFIG"], tablefmt="plain"
+    )
+    return table + "\n"
