@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: help install demo test lint typecheck fmt bench browser clean
+.PHONY: help install demo test lint typecheck fmt bench browser clean readme
 
 help:
 	@echo "make demo       create .venv, install, scan the bundled simulated fleet, write ./demo-reports/"
@@ -14,6 +14,7 @@ help:
 	@echo "make typecheck  mypy"
 	@echo "make fmt        ruff format + autofix"
 	@echo "make bench      benchmarks (prints figures, writes docs/benchmarks.md)"
+	@echo "make readme     refresh the --help and policy blocks of README.md"
 	@echo "make browser    install headless Chromium (Debian package) for the HTML browser test"
 
 $(PY):
@@ -34,15 +35,15 @@ demo: $(STAMP)
 	$(PY) -m simfleet demo --out demo-reports
 
 lint: $(TEST_STAMP)
-	$(VENV)/bin/ruff check scanner simfleet tests benchmarks
-	$(VENV)/bin/ruff format --check scanner simfleet tests benchmarks
+	$(VENV)/bin/ruff check scanner simfleet tests benchmarks scripts
+	$(VENV)/bin/ruff format --check scanner simfleet tests benchmarks scripts
 
 typecheck: $(TEST_STAMP)
 	$(VENV)/bin/mypy
 
 fmt: $(TEST_STAMP)
-	$(VENV)/bin/ruff format scanner simfleet tests benchmarks
-	$(VENV)/bin/ruff check --fix scanner simfleet tests benchmarks
+	$(VENV)/bin/ruff format scanner simfleet tests benchmarks scripts
+	$(VENV)/bin/ruff check --fix scanner simfleet tests benchmarks scripts
 
 test: lint typecheck
 	$(PY) -m pytest
@@ -55,3 +56,6 @@ browser:
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info demo-reports .pytest_cache .mypy_cache .ruff_cache
+
+readme: $(STAMP)
+	$(PY) -m scripts.update_readme

@@ -8,77 +8,91 @@ from typing import Any, TypeVar
 import click
 
 F = TypeVar("F", bound=Callable[..., Any])
+Decorator = Callable[[F], F]
+
+
+def _apply(func: F, decorators: list[Any]) -> F:
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+KUBECONFIG = click.option(
+    "--kubeconfig",
+    "kubeconfigs",
+    multiple=True,
+    metavar="PATH",
+    help="Kubeconfig file (repeatable). Default: the KUBECONFIG list, else ~/.kube/config.",
+)
+GLOBAL_CONTEXT = click.option(
+    "--global-context", metavar="NAME", help="The global cluster's context [current-context]."
+)
+INVENTORY = click.option(
+    "--inventory", metavar="FILE", help="YAML/JSON: per context kind, display_name, owner."
+)
+EXCLUDE = click.option(
+    "--exclude", "excludes", multiple=True, metavar="PATTERN", help="Contexts to leave out."
+)
+POLICY = click.option(
+    "--policy", "policy_path", metavar="FILE", help="Policy file replacing the bundled one."
+)
+
+
+def contexts_option(help_text: str) -> Any:
+    return click.option("--context", "contexts", multiple=True, metavar="PATTERN", help=help_text)
 
 
 def selection_options(func: F) -> F:
-    decorators = [
-        click.option(
-            "--kubeconfig",
-            "kubeconfigs",
-            multiple=True,
-            metavar="PATH",
-            help="Kubeconfig file (repeatable). Default: the KUBECONFIG list, else ~/.kube/config.",
-        ),
-        click.option(
-            "--global-context",
-            metavar="NAME",
-            help="The global cluster's context [current-context].",
-        ),
-        click.option(
-            "--context",
-            "contexts",
-            multiple=True,
-            metavar="PATTERN",
-            help="Workload contexts, shell glob (repeatable) [every other context].",
-        ),
-        click.option(
-            "--exclude", "excludes", multiple=True, metavar="PATTERN", help="Contexts to leave out."
-        ),
-        click.option(
-            "--inventory", metavar="FILE", help="YAML/JSON: per context kind, display_name, owner."
-        ),
-    ]
-    for decorator in reversed(decorators):
-        func = decorator(func)
-    return func
+    """Where contexts come from and which play which role (scan, contexts)."""
+    workloads = contexts_option("Workload contexts, shell glob (repeatable) [every other context].")
+    return _apply(func, [KUBECONFIG, GLOBAL_CONTEXT, workloads, EXCLUDE, INVENTORY])
+
+
+def candidate_options(func: F) -> F:
+    """Contexts to check, with no global role (onboarding)."""
+    candidates = contexts_option("Contexts to check, shell glob (repeatable) [every context].")
+    return _apply(func, [KUBECONFIG, candidates, EXCLUDE, INVENTORY])
 
 
 def collect_options(func: F) -> F:
-    decorators = [
-        click.option(
-            "--timeout",
-            type=click.FloatRange(min=0.1),
-            default=10.0,
-            show_default=True,
-            help="Connect and read limit of each request and of an exec plugin, seconds.",
-        ),
-        click.option(
-            "--retries",
-            type=click.IntRange(min=0, max=10),
-            default=1,
-            show_default=True,
-            help="Retries on connection errors and 5xx.",
-        ),
-        click.option(
-            "--concurrency",
-            type=click.IntRange(min=1, max=512),
-            default=32,
-            show_default=True,
-            help="Clusters scanned at once.",
-        ),
-        click.option("--no-nodes", is_flag=True, help="Skip node collection."),
-    ]
-    for decorator in reversed(decorators):
-        func = decorator(func)
-    return func
+    return _apply(
+        func,
+        [
+            click.option(
+                "--timeout",
+                type=click.FloatRange(min=0.1),
+                default=10.0,
+                show_default=True,
+                metavar="SECONDS",
+                help="Connect and read limit of each request and of an exec plugin.",
+            ),
+            click.option(
+                "--retries",
+                type=click.IntRange(min=0, max=10),
+                default=1,
+                show_default=True,
+                metavar="N",
+                help="Retries on connection errors and 5xx.",
+            ),
+            click.option(
+                "--concurrency",
+                type=click.IntRange(min=1, max=512),
+                default=32,
+                show_default=True,
+                metavar="N",
+                help="Clusters scanned at once.",
+            ),
+            click.option("--no-nodes", is_flag=True, help="Skip node collection."),
+        ],
+    )
 
 
 def ui_options(func: F) -> F:
-    decorators = [
-        click.option("-q", "--quiet", is_flag=True, help="Print only the verdict line."),
-        click.option("-v", "--verbose", is_flag=True, help="Log each request to stderr."),
-        click.option("--no-progress", is_flag=True, help="No progress counter on stderr."),
-    ]
-    for decorator in reversed(decorators):
-        func = decorator(func)
-    return func
+    return _apply(
+        func,
+        [
+            click.option("-q", "--quiet", is_flag=True, help="Print only the verdict line."),
+            click.option("-v", "--verbose", is_flag=True, help="Log each request to stderr."),
+            click.option("--no-progress", is_flag=True, help="No progress counter on stderr."),
+        ],
+    )

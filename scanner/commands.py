@@ -9,7 +9,13 @@ from typing import Any
 
 import click
 
-from scanner.cli_options import collect_options, selection_options, ui_options
+from scanner.cli_options import (
+    POLICY,
+    candidate_options,
+    collect_options,
+    selection_options,
+    ui_options,
+)
 from scanner.collect import CollectOptions
 from scanner.errors import ReportError, UsageError
 from scanner.exitcodes import ExitCode
@@ -50,9 +56,7 @@ def register(group: click.Group) -> None:
 @click.option("--target", required=True, metavar="VERSION", help="Platform version to upgrade to.")
 @click.option("--from", "from_version", metavar="VERSION", help="Current platform version.")
 @selection_options
-@click.option(
-    "--policy", "policy_path", metavar="FILE", help="Policy file replacing the bundled one."
-)
+@POLICY
 @collect_options
 @output_options
 @click.option("--output-dir", metavar="DIR", help="Write every format, timestamped, plus latest.*.")
@@ -98,10 +102,8 @@ def report(report_path: str, **opts: Any) -> int:
 
 @click.command()
 @click.option("--target", required=True, metavar="VERSION", help="Platform version to onboard to.")
-@selection_options
-@click.option(
-    "--policy", "policy_path", metavar="FILE", help="Policy file replacing the bundled one."
-)
+@candidate_options
+@POLICY
 @collect_options
 @click.option("--json", "json_path", metavar="FILE", help="Write the JSON result ('-' = stdout).")
 @ui_options
@@ -125,9 +127,7 @@ def onboarding(**opts: Any) -> int:
 
 @click.command("policy")
 @click.option("--target", metavar="VERSION", help="Show one release in detail.")
-@click.option(
-    "--policy", "policy_path", metavar="FILE", help="Policy file replacing the bundled one."
-)
+@POLICY
 def policy_command(target: str | None, policy_path: str | None) -> int:
     """Show the platform support matrix."""
     from scanner.policy import load_policy
@@ -152,7 +152,7 @@ def contexts(**opts: Any) -> int:
 def _selection(opts: dict[str, Any]) -> Selection:
     return Selection(
         kubeconfigs=tuple(opts["kubeconfigs"]),
-        global_context=opts["global_context"],
+        global_context=opts.get("global_context"),
         contexts=tuple(opts["contexts"]),
         excludes=tuple(opts["excludes"]),
         inventory=opts["inventory"],

@@ -8,38 +8,38 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from scanner.kubeconfig import ClusterEntry, UserEntry
 from scanner.versions import KubeVersion
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     GLOBAL = "global"
     WORKLOAD = "workload"
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     PASS = "PASS"
     WARN = "WARN"
     BLOCKED = "BLOCKED"
     UNKNOWN = "UNKNOWN"
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     READY = "READY"
     NOT_READY = "NOT_READY"
     INCOMPLETE = "INCOMPLETE"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     BLOCKER = "blocker"
     WARNING = "warning"
     INFO = "info"
 
 
-class ErrorCategory(str, Enum):
+class ErrorCategory(StrEnum):
     CONFIG = "config"
     TIMEOUT = "timeout"
     UNREACHABLE = "unreachable"
@@ -86,7 +86,9 @@ class NodeSummary:
     def from_dict(cls, data: Mapping[str, Any]) -> NodeSummary:
         return cls(
             count=int(data.get("count", 0)),
-            kubelet_versions={str(k): int(v) for k, v in (data.get("kubelet_versions") or {}).items()},
+            kubelet_versions={
+                str(k): int(v) for k, v in (data.get("kubelet_versions") or {}).items()
+            },
             container_runtimes={
                 str(k): int(v) for k, v in (data.get("container_runtimes") or {}).items()
             },

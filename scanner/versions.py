@@ -12,13 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
-
 from scanner.errors import VersionError
 
-_GIT_VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?")
+# ASCII only: ``\d`` would otherwise accept Arabic-Indic and other scripts' digits.
+_GIT_VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?", re.ASCII)
 _PRE_RELEASE = re.compile(r"^-(alpha|beta|rc)", re.IGNORECASE)
-_DIGITS = re.compile(r"\D")
+_DIGITS = re.compile(r"\D", re.ASCII)
+_PLATFORM_VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.\d+)?", re.ASCII | re.IGNORECASE)
+# Longer numbers are not versions, and int() refuses over 4300 digits with a bare ValueError.
+_MAX_DIGITS = 9
 
 # Provider hints from the build suffix: shown in reports, never used for gating.
 _PROVIDERS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -114,18 +116,21 @@ def parse_git_version(text: str) -> KubeVersion:
     """
     if not isinstance(text, str):
         raise VersionError(f"gitVersion is not a string: {text!r}")
-    match = _GIT_VERSION.match(text.strip())
-    if not match:
+    stripped = text.strip()
+    match = _GIT_VERSION.match(stripped)
+    if not match or any(len(g or "") > _MAX_DIGITS for g in match.groups()):
         raise VersionError(f"gitVersion {text!r} is not of the form vMAJOR.MINOR[.PATCH]")
     major, minor = int(match.group(1)), int(match.group(2))
     if major == 0:
         raise VersionError(f"gitVersion {text!r} is an unstamped development build")
     patch = int(match.group(3)) if match.group(3) is not None else 0
-    return KubeVersion(major, minor, patch, text.strip()[match.end() :], text.strip())
+    return KubeVersion(major, minor, patch, stripped[match.end() :], stripped)
 
 
 def parse_version_info(info: Mapping[str, Any]) -> KubeVersion:
     """Parse a ``/version`` document: ``gitVersion`` first, else ``major``/``minor``."""
+    if not isinstance(info, Mapping):
+        raise VersionError(f"version document is not a JSON object: {type(info).__name__}")
     git_version = info.get("gitVersion")
     if isinstance(git_version, str) and git_version.strip():
         try:
@@ -147,7 +152,7 @@ def _digits(value: Any) -> int | None:
     if not isinstance(value, str | int) or isinstance(value, bool):
         return None
     text = _DIGITS.sub("", str(value))
-    return int(text) if text else None
+    return int(text) if text and len(text) <= _MAX_DIGITS else None
 
 
 def detect_provider(suffix: str) -> str:
@@ -162,21 +167,17 @@ def detect_provider(suffix: str) -> str:
 
 def normalize_platform_version(text: str) -> str:
     """``4.3``, ``v4.3`` and ``4.3.1`` all mean platform ``4.3``."""
-    raw = str(text).strip()
-    try:
-        parsed = Version(raw[1:] if raw[:1] in "vV" else raw)
-    except InvalidVersion as exc:
-        raise VersionError(
-            f"platform version {text!r} is not of the form MAJOR.MINOR (e.g. 4.3)"
-        ) from exc
-    if len(parsed.release) < 2 or parsed.pre is not None or parsed.dev is not None:
+    # A strict pattern, not packaging.Version: that one also takes "1!4.3", "4.3.post1" and
+    # "4.3+local" and would quietly read them as 4.3.
+    match = _PLATFORM_VERSION.fullmatch(str(text).strip())
+    if not match or any(len(g) > _MAX_DIGITS for g in match.groups()):
         raise VersionError(f"platform version {text!r} is not of the form MAJOR.MINOR (e.g. 4.3)")
-    return f"{parsed.release[0]}.{parsed.release[1]}"
+    return f"{int(match.group(1))}.{int(match.group(2))}"
 
 
 def parse_minor(text: str) -> tuple[int, int]:
     """``1.31`` -> ``(1, 31)``; used for policy data."""
-    match = re.fullmatch(r"v?(\d+)\.(\d+)", str(text).strip())
+    match = re.fullmatch(r"v?(\d{1,9})\.(\d{1,9})", str(text).strip(), re.ASCII)
     if not match:
         raise VersionError(f"{text!r} is not a Kubernetes minor of the form 1.31")
     return (int(match.group(1)), int(match.group(2)))
@@ -184,7 +185,7 @@ def parse_minor(text: str) -> tuple[int, int]:
 
 def parse_release(text: str) -> tuple[int, int, int]:
     """``1.19.0`` -> ``(1, 19, 0)``; used for policy ranges."""
-    match = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.(\d+))?", str(text).strip())
+    match = re.fullmatch(r"v?(\d{1,9})\.(\d{1,9})(?:\.(\d{1,9}))?", str(text).strip(), re.ASCII)
     if not match:
         raise VersionError(f"{text!r} is not a Kubernetes version of the form 1.19.0")
     return (int(match.group(1)), int(match.group(2)), int(match.group(3) or 0))

@@ -34,13 +34,37 @@ def _table(report: Report, options: RenderOptions) -> str:
     return render(report, options)
 
 
+def _markdown(report: Report, options: RenderOptions) -> str:
+    from scanner.render.markdown import render
+
+    return render(report, options)
+
+
+def _html(report: Report, options: RenderOptions) -> str:
+    from scanner.render.html import render
+
+    return render(report, options)
+
+
+def _junit(report: Report, options: RenderOptions) -> str:
+    from scanner.render.junit import render
+
+    return render(report, options)
+
+
 RENDERERS: dict[str, Renderer] = {
     "json": _json,
     "table": _table,
+    "markdown": _markdown,
+    "html": _html,
+    "junit": _junit,
 }
 
 FILE_EXTENSIONS: dict[str, str] = {
     "json": "json",
+    "markdown": "md",
+    "html": "html",
+    "junit": "xml",
 }
 
 

@@ -1,0 +1,18 @@
+"""GitHub-flavoured Markdown: pastes into Jira, GitLab, GitHub and ServiceNow, reads as text.
+
+Layout lives in ``report.md.j2``; escaping is the ``md`` filter of
+:mod:`scanner.render.templating`, which the Markdown environment enforces on every value.
+"""
+
+from __future__ import annotations
+
+from scanner.render import RenderOptions
+from scanner.render.templating import environment, render_template
+from scanner.report import Report
+
+TEMPLATE = "report.md.j2"
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    env = environment(options, markdown=True)
+    return render_template(env, TEMPLATE, report)

@@ -1,0 +1,317 @@
+"""The Jinja environment of the text reports, and the context every report template gets.
+
+Templates are read with :mod:`importlib.resources` from the package ``scanner.templates``, so
+they are found in an installed wheel exactly as in a checkout. A user template directory
+(``RenderOptions.template_dir``, e.g. company branding) is searched first; any template it
+lacks falls back to the built-in one. Undefined names fail loudly (``StrictUndefined``).
+
+HTML templates are autoescaped. Markdown templates are not (HTML escaping is wrong for
+Markdown); instead every value must go through the ``md`` filter, and the environment refuses
+to emit any other text, so a template cannot forget to escape a value.
+
+Template context (the variables of ``report.md.j2`` and ``report.html.j2``):
+
+``report``
+    The :class:`scanner.report.Report` itself: ``target``, ``from_version``, ``verdict``,
+    ``generated_at``, ``duration_seconds``, ``tool_version``, ``exit_code``,
+    ``policy`` (``id``, ``source``, ``sha256``), ``notes``, ``metadata``, ``clusters``.
+``verdict``
+    ``"READY"``, ``"NOT_READY"`` or ``"INCOMPLETE"``.
+``verdict_label``
+    The verdict for people: ``"READY"``, ``"NOT READY"``, ``"INCOMPLETE"``.
+``headline``
+    One sentence saying what the verdict means for the global upgrade, with counts.
+``target``, ``from_version``
+    The target platform version, and the current one or ``"not given"``.
+``summary``
+    Counts: ``{"total", "pass", "warn", "blocked", "unknown"}``.
+``clusters``
+    Every :class:`~scanner.report.ClusterResult` in display order: the global cluster first,
+    then BLOCKED, UNKNOWN, WARN, PASS, each by context.
+``blocked``, ``unknown``
+    The BLOCKED and the UNKNOWN clusters, in display order: what to act on first.
+``findings``
+    Every finding as ``{"cluster": ClusterResult, "finding": Finding}``: blockers first,
+    then warnings, then info, each in cluster display order.
+``window``
+    Kubernetes minors compatible with the target (``report.metadata["window"]``), or ``[]``.
+``run``
+    Run metadata as ``[(label, value), ...]`` strings: tool, verdict, policy id/source/sha256,
+    target, from, generated at, duration, host, user, command line (``"unknown"`` if absent).
+``chart``
+    The version distribution chart (:class:`scanner.render.chart.Chart`), laid out by the
+    HTML template.
+
+Filters: ``md`` (Markdown-escape a value), ``error_hint`` (what to check for an UNKNOWN
+cluster), ``version_text`` (a cluster's version or ``-``),
+``nodes_text`` (``"3 nodes"``), ``kubelet_spread`` (``"1.29-1.30"``), ``kubelet_detail``
+(``"v1.30.2 x2, v1.29.9 x1"``), ``current_minor`` (``"1.29"`` or ``""``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from importlib import resources
+from typing import Any
+
+import jinja2
+from jinja2.loaders import split_template_path
+from markupsafe import Markup
+
+from scanner.model import ErrorCategory, Role, Severity, Status, Verdict
+from scanner.render import RenderOptions
+from scanner.render.chart import version_chart
+from scanner.report import ClusterResult, Report
+from scanner.versions import parse_git_version
+
+TEMPLATE_PACKAGE = "scanner.templates"
+UNKNOWN = "unknown"
+
+_STATUS_ORDER = {Status.BLOCKED: 0, Status.UNKNOWN: 1, Status.WARN: 2, Status.PASS: 3}
+_SEVERITY_ORDER = {Severity.BLOCKER: 0, Severity.WARNING: 1, Severity.INFO: 2}
+# C0/C1 control characters (ANSI colour codes from a server, NUL, ...), lone surrogates and
+# non-characters are not text a report should carry, and XML 1.0 cannot carry them at all.
+# Tabs and line breaks are kept.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_ERROR_HINTS = {
+    ErrorCategory.CONFIG: "Repair the context in the kubeconfig (user, certificate files, "
+    "exec plugin) and re-run the scan.",
+    ErrorCategory.TIMEOUT: "Check the network path (VPN, firewall, proxy) to the API server, "
+    "or raise --timeout, and re-run the scan.",
+    ErrorCategory.UNREACHABLE: "Check that the server address resolves and is reachable from "
+    "this host, and re-run the scan.",
+    ErrorCategory.TLS: "Check the certificate authority in the kubeconfig against the API "
+    "server's certificate, and re-run the scan.",
+    ErrorCategory.AUTH: "Refresh the credentials; the user needs to read /version and list "
+    "nodes. Re-run the scan.",
+    ErrorCategory.HTTP: "Check the API server (or the proxy in front of it) for the failing "
+    "status, and re-run the scan.",
+    ErrorCategory.INVALID_RESPONSE: "Check that the server address points at a Kubernetes API "
+    "server, and re-run the scan.",
+}
+_MD_ESCAPES = str.maketrans(
+    {
+        "\\": "\\\\",
+        "|": "\\|",
+        "`": "\\`",
+        "*": "\\*",
+        "[": "\\[",
+        "]": "\\]",
+        "&": "&amp;",
+        "<": "&lt;",  # only "<" opens a tag; ">" stays readable ("1.30 -> 1.31")
+    }
+)
+
+
+class ResourceLoader(jinja2.BaseLoader):
+    """Templates from a package's resources: works from a wheel, a zip or a checkout."""
+
+    def __init__(self, package: str) -> None:
+        self.package = package
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Any]:
+        node = resources.files(self.package)
+        # split_template_path rejects ".." so a template name cannot leave the package.
+        for part in split_template_path(template):
+            node = node.joinpath(part)
+        if not node.is_file():
+            raise jinja2.TemplateNotFound(template)
+        return node.read_text(encoding="utf-8"), None, lambda: True
+
+
+class Escaped(str):
+    """Text escaped for Markdown: the only text a Markdown template may emit."""
+
+
+def printable(value: object) -> str:
+    """``value`` as text without control characters (line breaks kept)."""
+    return _CONTROL.sub("", str(value))
+
+
+def md(value: object) -> Escaped:
+    """Escape a value for a GFM paragraph or table cell; line breaks become ``<br>``."""
+    lines = printable(value).splitlines()
+    return Escaped("<br>".join(line.strip().translate(_MD_ESCAPES) for line in lines))
+
+
+def _only_escaped(value: object) -> object:
+    # Numbers are safe as they are; any other text reaching the output missed |md.
+    if isinstance(value, Escaped | int | float):
+        return value
+    raise jinja2.TemplateError(
+        f"unescaped value {str(value)[:60]!r} in a Markdown template: write it as {{{{ x|md }}}}"
+    )
+
+
+def _printable_html(value: object) -> object:
+    # Markup (the inlined stylesheet and script) is trusted as it is; text from clusters loses
+    # control characters, which HTML cannot show either. Autoescaping happens after this.
+    return printable(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+
+
+def environment(options: RenderOptions, *, markdown: bool = False) -> jinja2.Environment:
+    """The environment for HTML (autoescaped) or Markdown (``md`` filter enforced)."""
+    loaders: list[jinja2.BaseLoader] = []
+    if options.template_dir:
+        loaders.append(jinja2.FileSystemLoader(options.template_dir))
+    loaders.append(ResourceLoader(TEMPLATE_PACKAGE))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=not markdown,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=_only_escaped if markdown else _printable_html,
+    )
+    env.filters.update(
+        md=md,
+        version_text=version_text,
+        nodes_text=nodes_text,
+        kubelet_spread=kubelet_spread,
+        kubelet_detail=kubelet_detail,
+        current_minor=current_minor,
+        error_hint=error_hint,
+    )
+    return env
+
+
+def static_asset(env: jinja2.Environment, name: str) -> str:
+    """A CSS or JS file as it is (not rendered), from the same search path as templates."""
+    assert env.loader is not None
+    source, _, _ = env.loader.get_source(env, name)
+    return source
+
+
+def error_hint(cluster: ClusterResult) -> str:
+    """What to check when a cluster could not be scanned, by error category."""
+    if cluster.error is None or cluster.error.category not in _ERROR_HINTS:
+        return "Fix the cause above and re-run the scan."
+    return _ERROR_HINTS[cluster.error.category]
+
+
+def version_text(cluster: ClusterResult) -> str:
+    return str(cluster.version) if cluster.version else "-"
+
+
+def current_minor(cluster: ClusterResult) -> str:
+    return cluster.version.minor_text if cluster.version else ""
+
+
+def nodes_text(cluster: ClusterResult) -> str:
+    if cluster.nodes is None:
+        return "-"
+    return f"{cluster.nodes.count} node{'' if cluster.nodes.count == 1 else 's'}"
+
+
+def kubelet_spread(cluster: ClusterResult) -> str:
+    """Oldest and newest kubelet minor, e.g. ``1.29-1.30``; ``-`` when unknown."""
+    if cluster.nodes is None:
+        return "-"
+    minors = set()
+    for raw in cluster.nodes.kubelet_versions:
+        try:
+            minors.add(parse_git_version(raw).minor_key)
+        except ValueError:
+            continue  # an odd kubelet string is still listed by kubelet_detail
+    if not minors:
+        return "-"
+    low, high = min(minors), max(minors)
+    text = [f"{major}.{minor}" for major, minor in (low, high)]
+    return text[0] if low == high else f"{text[0]}-{text[1]}"
+
+
+def kubelet_detail(cluster: ClusterResult) -> str:
+    if cluster.nodes is None:
+        return ""
+    versions = sorted(cluster.nodes.kubelet_versions.items(), key=lambda kv: (-kv[1], kv[0]))
+    return ", ".join(f"{version} x{count}" for version, count in versions)
+
+
+def build_context(report: Report) -> dict[str, Any]:
+    """The template context documented in this module's docstring."""
+    clusters = sorted(report.clusters, key=_display_key)
+    raw_window = report.metadata.get("window")
+    window = [str(m) for m in raw_window] if isinstance(raw_window, list | tuple) else []
+    return {
+        "report": report,
+        "verdict": report.verdict.value,
+        "verdict_label": report.verdict.value.replace("_", " "),
+        "headline": headline(report),
+        "target": report.target,
+        "from_version": report.from_version or "not given",
+        "summary": report.summary.to_dict(),
+        "clusters": clusters,
+        "blocked": [c for c in clusters if c.status is Status.BLOCKED],
+        "unknown": [c for c in clusters if c.status is Status.UNKNOWN],
+        "findings": _findings(clusters),
+        "window": window,
+        "run": run_metadata(report),
+        "chart": version_chart(report.clusters, window, report.target),
+    }
+
+
+def _display_key(cluster: ClusterResult) -> tuple[int, int, str]:
+    return (0 if cluster.role is Role.GLOBAL else 1, _STATUS_ORDER[cluster.status], cluster.context)
+
+
+def _findings(clusters: list[ClusterResult]) -> list[dict[str, Any]]:
+    rows = [{"cluster": c, "finding": f} for c in clusters for f in c.findings]
+    # sorted() is stable, so clusters keep their display order within a severity.
+    return sorted(rows, key=lambda row: _SEVERITY_ORDER[row["finding"].severity])
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def headline(report: Report) -> str:
+    """One sentence a change manager can paste: what the verdict means, with counts."""
+    s = report.summary
+    target = report.target
+    if report.verdict is Verdict.READY:
+        warned = f"; review {_plural(s.warn, 'warning cluster')}" if s.warn else ""
+        return f"The global cluster can be upgraded to {target}: no cluster blocks it{warned}."
+    if report.verdict is Verdict.NOT_READY:
+        unknown = f", {s.unknown} could not be scanned" if s.unknown else ""
+        return (
+            f"The global cluster cannot be upgraded to {target} yet: "
+            f"{_plural(s.blocked, 'cluster')} blocked{unknown}."
+        )
+    return (
+        f"Readiness for {target} is not proven: {s.unknown} of {_plural(s.total, 'cluster')} "
+        "could not be scanned, and an unknown cluster is never a pass."
+    )
+
+
+def run_metadata(report: Report) -> list[tuple[str, str]]:
+    """What an auditor needs to trust the report, as ``(label, value)`` rows."""
+    meta: Mapping[str, Any] = report.metadata
+
+    def fact(key: str) -> str:
+        value = meta.get(key)
+        return str(value) if value not in (None, "") else UNKNOWN
+
+    return [
+        ("Tool", f"upgrade-scanner {report.tool_version}"),
+        ("Verdict", f"{report.verdict.value} (exit code {report.exit_code})"),
+        ("Target", report.target),
+        ("From", report.from_version or "not given"),
+        ("Policy", report.policy.id),
+        ("Policy source", report.policy.source),
+        ("Policy sha256", report.policy.sha256),
+        ("Generated at", report.generated_at),
+        ("Duration", f"{report.duration_seconds:.1f} s"),
+        ("Host", fact("host")),
+        ("User", fact("user")),
+        ("Command line", fact("command_line")),
+        ("Schema version", str(report.schema_version)),
+    ]
+
+
+def render_template(env: jinja2.Environment, name: str, report: Report, **extra: Any) -> str:
+    """Render one template with the report context (plus ``extra`` variables)."""
+    return env.get_template(name).render({**build_context(report), **extra})

@@ -1,0 +1,157 @@
+"""Named fleets: the demo, a seeded synthetic fleet for benchmarks, and one of every failure."""
+
+from __future__ import annotations
+
+import random
+
+from simfleet.spec import ClusterSpec, Failure, NodeSpec
+
+RHCOS = "Red Hat Enterprise Linux CoreOS 416.94.202410211619-0"
+CRIO = "cri-o://1.29.10-3.rhaos4.16.git2f8b1a4.el9"
+
+
+def demo() -> list[ClusterSpec]:
+    """About a dozen clusters with real vendor version strings; `global` first.
+
+    Against a 4.3 target: eks-prod (1.30) and openshift-fin (1.29) are blocked, upi-dc2 has a
+    kubelet two minors behind, tke-gz has a node on Docker, legacy-dc cannot be reached.
+    """
+    return [
+        ClusterSpec("global", "v1.34.5-1", node_count=3, latency=0.01),
+        ClusterSpec("ipi-prod", "v1.33.7-4", node_count=5, latency=0.02, os_image=RHCOS),
+        ClusterSpec(
+            "upi-dc2",
+            "v1.32.4-2",
+            nodes=(NodeSpec(), NodeSpec(), NodeSpec(kubelet_version="v1.30.9-1")),
+            latency=0.03,
+        ),
+        ClusterSpec(
+            "eks-prod",
+            "v1.30.14-eks-931bdca",
+            node_count=4,
+            kubelet_version="v1.30.14-eks-3025e55",
+            os_image="Amazon Linux 2023.7.20250512",
+            kernel_version="6.1.134-152.225.amzn2023.x86_64",
+            latency=0.08,
+        ),
+        ClusterSpec(
+            "gke-analytics",
+            "v1.31.6-gke.1020000",
+            minor="31+",
+            node_count=3,
+            os_image="Container-Optimized OS from Google",
+            kernel_version="6.1.112+",
+            latency=0.06,
+        ),
+        ClusterSpec("aks-web", "v1.32.3", node_count=2, latency=0.05),
+        ClusterSpec("ack-cn", "v1.33.1-aliyun.1", node_count=3, latency=0.12),
+        ClusterSpec(
+            "tke-gz",
+            "v1.32.2-tke.3",
+            nodes=(NodeSpec(), NodeSpec(container_runtime="docker://20.10.24"), NodeSpec()),
+            latency=0.1,
+        ),
+        ClusterSpec(
+            "k3s-edge",
+            "v1.34.1+k3s1",
+            node_count=1,
+            container_runtime="containerd://2.0.5-k3s1",
+            auth="exec",
+        ),
+        ClusterSpec("rke2-lab", "v1.32.4+rke2r1", major="", minor="", node_count=2, auth="cert"),
+        ClusterSpec(
+            "openshift-fin",
+            "v1.29.10+4abdc8e",
+            node_count=3,
+            container_runtime=CRIO,
+            os_image=RHCOS,
+            kernel_version="5.14.0-427.40.1.el9_4.x86_64",
+            latency=0.04,
+        ),
+        ClusterSpec("hosted-tenant", "v1.33.3-1", node_count=2, latency=0.02),
+        ClusterSpec("legacy-dc", "v1.28.15", failure=Failure.REFUSED),
+    ]
+
+
+_SUFFIXES = ("-1", "-4", "-eks-{h}", "-gke.{n}", "-aliyun.1", "-tke.3", "+k3s1", "+rke2r1", "")
+
+
+def synthetic(
+    n: int,
+    seed: int = 0,
+    latency: tuple[float, float] = (0.02, 0.3),
+    hang_fraction: float = 0.02,
+    refused_fraction: float = 0.01,
+) -> list[ClusterSpec]:
+    """n clusters c0001... with versions over 1.29-1.34; the same seed gives the same fleet.
+
+    Meant for benchmarks, with Fleet(..., shared_ca=True).
+    """
+    rng = random.Random(seed)
+    width = max(4, len(str(n)))
+    specs = []
+    for i in range(1, n + 1):
+        minor = rng.randint(29, 34)
+        suffix = rng.choice(_SUFFIXES).format(
+            h=f"{rng.getrandbits(28):07x}", n=rng.randint(1, 2000)
+        )
+        version = f"v1.{minor}.{rng.randint(0, 15)}{suffix}"
+        roll = rng.random()
+        failure = None
+        if roll < hang_fraction:
+            failure = Failure.HANG
+        elif roll < hang_fraction + refused_fraction:
+            failure = Failure.REFUSED
+        specs.append(
+            ClusterSpec(
+                f"c{i:0{width}d}",
+                version,
+                node_count=rng.randint(1, 6),
+                latency=round(rng.uniform(*latency), 3),
+                failure=failure,
+            )
+        )
+    return specs
+
+
+# Names in chaos() that are not failure modes of the server itself.
+EXEC_FAIL = "exec-fail"
+EXEC_HANG = "exec-hang"
+MISSING_CLIENT_CERT = "missing-client-cert"
+NODES_MISSING_FIELDS = "nodes-missing-fields"
+CONTROL = "healthy"
+
+
+def chaos() -> list[ClusterSpec]:
+    """The healthy control cluster first, then one cluster per failure mode (named like the
+    mode with '-' for '_'), then the broken credentials and a node list with missing fields."""
+    specs = [ClusterSpec(CONTROL, "v1.34.1")]
+    specs += [ClusterSpec(f.value.replace("_", "-"), failure=f) for f in Failure]
+    specs += [
+        ClusterSpec(EXEC_FAIL, auth="exec", exec_mode="fail"),
+        ClusterSpec(EXEC_HANG, auth="exec", exec_mode="hang"),
+        ClusterSpec(MISSING_CLIENT_CERT, auth="cert", missing_client_cert=True),
+        ClusterSpec(
+            NODES_MISSING_FIELDS,
+            node_items=(
+                {"metadata": {"name": "bare-node"}},
+                {"metadata": {"name": "no-node-info"}, "status": {}},
+                {
+                    "metadata": {"name": "half-node-info"},
+                    "status": {"nodeInfo": {"kubeletVersion": "v1.34.1"}},
+                },
+            ),
+        ),
+    ]
+    return specs
+
+
+def by_name(name: str, count: int = 100, seed: int = 0) -> list[ClusterSpec]:
+    """demo, chaos, or synthetic (count clusters from seed)."""
+    if name == "demo":
+        return demo()
+    if name == "chaos":
+        return chaos()
+    if name == "synthetic":
+        return synthetic(count, seed)
+    raise ValueError(f"unknown fleet {name!r}: demo, chaos, synthetic or a .json file")

@@ -1,0 +1,194 @@
+"""Response bodies shaped like a real kube-apiserver's: /version, NodeList pages, Status."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import uuid
+from typing import Any
+
+from simfleet.spec import ClusterSpec, NodeSpec
+
+_CREATED = "2025-01-15T08:30:00Z"
+_HEARTBEAT = "2025-06-01T12:00:00Z"
+BIG_BODY_SIZE = 64 * 1024 * 1024
+TRICKLE_SIZE = 1000
+
+HTML_LOGIN_PAGE = b"""<!DOCTYPE html>
+<html><head><title>Sign in - Corporate Access Proxy</title></head>
+<body><h1>Sign in</h1><form method="post" action="/oauth2/start">
+<label>User <input name="username"></label><label>Password <input type="password" name="password">
+</label><button type="submit">Sign in</button></form></body></html>
+"""
+
+STATUS_REASONS = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    500: "InternalError",
+    503: "ServiceUnavailable",
+}
+
+
+def status_body(code: int, message: str) -> dict[str, Any]:
+    """A metav1.Status failure, as the apiserver sends with every error code."""
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": STATUS_REASONS.get(code, "Unknown"),
+        "code": code,
+    }
+
+
+def version_document(spec: ClusterSpec) -> dict[str, Any]:
+    if spec.version_doc is not None:
+        return dict(spec.version_doc)
+    major, minor = spec.reported_major_minor
+    doc: dict[str, Any] = {"major": major, "minor": minor}
+    if major == "1" and minor.isdigit() and int(minor) >= 33:
+        # 1.33+ apiservers also report their emulation and compatibility versions.
+        doc.update(
+            emulationMajor=major,
+            emulationMinor=minor,
+            minCompatibilityMajor=major,
+            minCompatibilityMinor=str(int(minor) - 1),
+        )
+    if spec.git_version is not None:
+        doc["gitVersion"] = spec.git_version
+    doc.update(
+        gitCommit=hashlib.sha1(f"{spec.name}/{spec.git_version}".encode()).hexdigest(),
+        gitTreeState="clean",
+        buildDate="2025-05-14T17:08:55Z",
+        goVersion="go1.24.4",
+        compiler="gc",
+        platform="linux/amd64",
+    )
+    return doc
+
+
+def no_version_document() -> dict[str, Any]:
+    return {
+        "major": "",
+        "minor": "",
+        "gitVersion": "",
+        "gitCommit": "",
+        "gitTreeState": "",
+        "buildDate": "",
+        "goVersion": "go1.24.4",
+        "compiler": "gc",
+        "platform": "linux/amd64",
+    }
+
+
+def big_body_parts(spec: ClusterSpec) -> tuple[bytes, int, bytes]:
+    """(prefix, padding length, suffix) of a valid JSON /version body of BIG_BODY_SIZE bytes."""
+    prefix = json.dumps(version_document(spec))[:-1].encode() + b', "padding": "'
+    suffix = b'"}'
+    return prefix, BIG_BODY_SIZE - len(prefix) - len(suffix), suffix
+
+
+def trickle_body(spec: ClusterSpec) -> bytes:
+    body = json.dumps(version_document(spec)).encode()
+    return body.ljust(TRICKLE_SIZE)[:TRICKLE_SIZE]
+
+
+def node_items(spec: ClusterSpec) -> list[dict[str, Any]]:
+    if spec.node_items is not None:
+        return [dict(item) for item in spec.node_items]
+    return [_node_item(spec, i, node) for i, node in enumerate(spec.node_specs)]
+
+
+def _node_item(spec: ClusterSpec, index: int, node: NodeSpec) -> dict[str, Any]:
+    name = f"{spec.name}-node-{index + 1}"
+    kubelet = node.kubelet_version or spec.default_kubelet_version
+    uid = str(uuid.uuid5(uuid.NAMESPACE_DNS, f"{name}.simfleet.invalid"))
+    labels = {
+        "kubernetes.io/arch": "amd64",
+        "kubernetes.io/hostname": name,
+        "kubernetes.io/os": "linux",
+    }
+    role = "control-plane" if index == 0 else "worker"
+    labels[f"node-role.kubernetes.io/{role}"] = ""
+    address = f"10.{index // 250}.{index % 250}.{10 + index % 200}"
+    return {
+        "metadata": {
+            "name": name,
+            "uid": uid,
+            "resourceVersion": "1",
+            "creationTimestamp": _CREATED,
+            "labels": labels,
+        },
+        "spec": {
+            "podCIDR": f"10.244.{index % 256}.0/24",
+            "podCIDRs": [f"10.244.{index % 256}.0/24"],
+        },
+        "status": {
+            "capacity": {"cpu": "8", "memory": "32863428Ki", "pods": "110"},
+            "allocatable": {"cpu": "7800m", "memory": "31715524Ki", "pods": "110"},
+            "conditions": [
+                {
+                    "type": "Ready",
+                    "status": "True",
+                    "reason": "KubeletReady",
+                    "message": "kubelet is posting ready status",
+                    "lastHeartbeatTime": _HEARTBEAT,
+                    "lastTransitionTime": _CREATED,
+                }
+            ],
+            "addresses": [
+                {"type": "InternalIP", "address": address},
+                {"type": "Hostname", "address": name},
+            ],
+            "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+            "nodeInfo": {
+                "machineID": uid.replace("-", ""),
+                "systemUUID": uid,
+                "bootID": str(uuid.uuid5(uuid.NAMESPACE_OID, name)),
+                "kernelVersion": node.kernel_version or spec.kernel_version,
+                "osImage": node.os_image or spec.os_image,
+                "containerRuntimeVersion": node.container_runtime or spec.container_runtime,
+                "kubeletVersion": kubelet,
+                "kubeProxyVersion": kubelet,
+                "operatingSystem": "linux",
+                "architecture": "amd64",
+            },
+        },
+    }
+
+
+class BadContinue(ValueError):
+    """The continue token is not one this server issued."""
+
+
+def encode_continue(offset: int) -> str:
+    token = json.dumps({"v": "meta.k8s.io/v1", "rv": 1, "start": offset}).encode()
+    return base64.urlsafe_b64encode(token).decode().rstrip("=")
+
+
+def decode_continue(token: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        offset = json.loads(raw)["start"]
+    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
+        raise BadContinue(f"continue key is not valid: {exc}") from None
+    if not isinstance(offset, int) or offset < 0:
+        raise BadContinue("continue key is not valid: bad start")
+    return offset
+
+
+def node_list_page(items: list[dict[str, Any]], limit: int, continue_token: str) -> dict[str, Any]:
+    """One page of a NodeList; limit <= 0 means everything from the continue point."""
+    start = decode_continue(continue_token) if continue_token else 0
+    end = len(items) if limit <= 0 else min(len(items), start + limit)
+    metadata: dict[str, Any] = {"resourceVersion": "1"}
+    if end < len(items):
+        metadata["continue"] = encode_continue(end)
+        metadata["remainingItemCount"] = len(items) - end
+    return {"kind": "NodeList", "apiVersion": "v1", "metadata": metadata, "items": items[start:end]}

@@ -1,0 +1,64 @@
+"""Shared fixtures: simulated fleets on 127.0.0.1 and a CLI runner.
+
+Fleets are session-scoped (certificates take a moment) and always stop: the context
+manager closes them, and their own lifetime ends them even if a test run is killed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scanner.cli import run
+from simfleet import Fleet, fleets
+
+
+@dataclass
+class RunningFleet:
+    fleet: Fleet
+    kubeconfig: Path
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture(scope="session")
+def demo_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningFleet]:
+    with Fleet(fleets.demo(), lifetime=900) as fleet:
+        path = fleet.write_kubeconfig(tmp_path_factory.mktemp("demo") / "kubeconfig.yaml")
+        yield RunningFleet(fleet, path)
+
+
+@pytest.fixture(scope="session")
+def chaos_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningFleet]:
+    with Fleet(fleets.chaos(), lifetime=900) as fleet:
+        path = fleet.write_kubeconfig(tmp_path_factory.mktemp("chaos") / "kubeconfig.yaml")
+        yield RunningFleet(fleet, path)
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Run the CLI in-process as a user would: returns exit code, stdout and stderr."""
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+
+    def invoke(*args: str) -> CliResult:
+        capsys.readouterr()
+        code = run(list(args))
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return invoke
+
+
+def load_json(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data

@@ -1,0 +1,253 @@
+"""The one canonical report every renderer test uses.
+
+It has every status and verdict ingredient, and the values that break naive renderers: a
+context name that is HTML and a table pipe, a multi-line error message, backticks, a server
+host that also appears (dashed, as ``oc login`` writes it) inside a context name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from scanner.model import (
+    ErrorCategory,
+    Finding,
+    NodeSummary,
+    Role,
+    ScanError,
+    Severity,
+    Status,
+    Verdict,
+)
+from scanner.report import ClusterResult, PolicyRef, Report
+from scanner.versions import parse_git_version
+
+HOSTILE_CONTEXT = "<img src=x onerror=alert(1)>|pipe"
+OCP_CONTEXT = "default/api-ocp-prod-example-com:6443/kube:admin"
+WINDOW = ["1.31", "1.32", "1.33", "1.34"]
+# Every host a redacted report must not mention, in any spelling the report uses.
+SERVER_HOSTS = (
+    "global.platform.example.com",
+    "ipi-prod.platform.example.com",
+    "hcp-tenant-a.platform.example.com",
+    "ABCDEF0123456789.gr7.eu-west-1.eks.amazonaws.com",
+    "10.20.30.40",
+    "api.ocp-prod.example.com",
+    "api-ocp-prod-example-com",
+    "34.120.1.9",
+    "aks-dev-4f2a.hcp.westeurope.azmk8s.io",
+    "corp-proxy.example.net",
+)
+MULTILINE_ERROR = (
+    'Get "https://34.120.1.9:443/version": context deadline exceeded\n'
+    "(Client.Timeout exceeded while awaiting headers)\n"
+    "via proxy http://corp-proxy.example.net:3128"
+)
+
+
+def _finding(rule: str, context: str, severity: Severity, message: str, fix: str = "") -> Finding:
+    return Finding(f"{rule}/{context}", rule, severity, message, fix)
+
+
+def clusters() -> tuple[ClusterResult, ...]:
+    window_fix = "Upgrade the cluster one minor at a time: {path}, then re-run the scan."
+    return (
+        ClusterResult(
+            context="global",
+            name="global",
+            role=Role.GLOBAL,
+            kind="ipi",
+            provider="platform",
+            server="https://global.platform.example.com:6443",
+            status=Status.PASS,
+            version=parse_git_version("v1.33.7-4"),
+            nodes=NodeSummary(3, {"v1.33.7-4": 3}, {"containerd://1.7.22": 3}),
+            findings=(
+                _finding(
+                    "upgrade-path", "global", Severity.INFO, "Upgrade path 4.2 -> 4.3 is supported."
+                ),
+            ),
+        ),
+        ClusterResult(
+            context="ipi-prod",
+            name="Production (IPI)",
+            role=Role.WORKLOAD,
+            kind="ipi",
+            provider="platform",
+            server="https://ipi-prod.platform.example.com:6443",
+            status=Status.PASS,
+            version=parse_git_version("v1.33.7-4"),
+            nodes=NodeSummary(12, {"v1.33.7-4": 12}, {"containerd://1.7.22": 12}),
+            owner="team-payments",
+        ),
+        ClusterResult(
+            context="hcp-tenant-a",
+            name="hcp-tenant-a",
+            role=Role.WORKLOAD,
+            kind="hosted",
+            provider="platform",
+            server="https://hcp-tenant-a.platform.example.com:6443",
+            status=Status.WARN,
+            version=parse_git_version("v1.31.12-1"),
+            nodes=NodeSummary(2, {"v1.31.12-1": 2}, {"containerd://1.7.22": 2}),
+            findings=(
+                _finding(
+                    "tls-verify",
+                    "hcp-tenant-a",
+                    Severity.WARNING,
+                    "The kubeconfig sets insecure-skip-tls-verify: the server's identity "
+                    "was not verified.",
+                    "Set certificate-authority-data for the cluster and remove "
+                    "`insecure-skip-tls-verify`.",
+                ),
+                _finding(
+                    "hcp-preview",
+                    "hcp-tenant-a",
+                    Severity.INFO,
+                    "Hosted Control Plane is a Technology Preview in 4.3.",
+                ),
+            ),
+        ),
+        ClusterResult(
+            context="eks-legacy",
+            name="eks-legacy",
+            role=Role.WORKLOAD,
+            kind="third-party",
+            provider="eks",
+            server="https://ABCDEF0123456789.gr7.eu-west-1.eks.amazonaws.com",
+            status=Status.BLOCKED,
+            version=parse_git_version("v1.29.10-eks-7f9249a"),
+            nodes=NodeSummary(
+                6,
+                {"v1.29.10-eks-7f9249a": 4, "v1.28.15-eks-a737599": 2},
+                {"containerd://1.7.22": 6},
+            ),
+            findings=(
+                _finding(
+                    "window",
+                    "eks-legacy",
+                    Severity.BLOCKER,
+                    "Kubernetes 1.29 is outside the 4.3 window 1.31-1.34.",
+                    window_fix.format(path="1.30 -> 1.31"),
+                ),
+            ),
+            upgrade_path=("1.30", "1.31"),
+            owner="team-data",
+        ),
+        ClusterResult(
+            context=HOSTILE_CONTEXT,
+            name=HOSTILE_CONTEXT,
+            role=Role.WORKLOAD,
+            kind="upi",
+            provider="upstream",
+            server="https://10.20.30.40:6443",
+            status=Status.BLOCKED,
+            version=parse_git_version("v1.30.4"),
+            nodes=NodeSummary(
+                3,
+                {"v1.30.4": 2, "v1.30.4-docker": 1},
+                {"containerd://1.7.22": 2, "docker://24.0.7": 1},
+            ),
+            findings=(
+                _finding(
+                    "runtime",
+                    HOSTILE_CONTEXT,
+                    Severity.BLOCKER,
+                    "1 node runs the Docker runtime (`docker://24.0.7`); the platform "
+                    "preflight rejects it.",
+                    "Move the node to containerd: `kubectl drain <node>`, reinstall, "
+                    "`kubectl uncordon <node>`.",
+                ),
+                _finding(
+                    "window",
+                    HOSTILE_CONTEXT,
+                    Severity.BLOCKER,
+                    "Kubernetes 1.30 is outside the 4.3 window 1.31-1.34.",
+                    window_fix.format(path="1.31"),
+                ),
+            ),
+            upgrade_path=("1.31",),
+            notes="Lab cluster | owned by **nobody**",
+        ),
+        ClusterResult(
+            context=OCP_CONTEXT,
+            name="ocp-prod",
+            role=Role.WORKLOAD,
+            kind="third-party",
+            provider="openshift",
+            server="https://api.ocp-prod.example.com:6443",
+            status=Status.WARN,
+            version=parse_git_version("v1.32.5+ab12cd3"),
+            nodes=NodeSummary(9, {"v1.32.5+ab12cd3": 9}, {"cri-o://1.32.4": 9}),
+            findings=(
+                _finding(
+                    "skew",
+                    "ocp-prod",
+                    Severity.WARNING,
+                    "Kubelets on api.ocp-prod.example.com lag the API server by 0 "
+                    "minors; recheck after the next OpenShift update.",
+                ),
+            ),
+        ),
+        ClusterResult(
+            context="gke-analytics",
+            name="gke-analytics",
+            role=Role.WORKLOAD,
+            kind="third-party",
+            provider="gke",
+            server="https://34.120.1.9",
+            status=Status.UNKNOWN,
+            error=ScanError(ErrorCategory.TIMEOUT, MULTILINE_ERROR),
+        ),
+        ClusterResult(
+            context="aks-dev",
+            name="aks-dev",
+            role=Role.WORKLOAD,
+            kind="third-party",
+            provider="",
+            server="https://aks-dev-4f2a.hcp.westeurope.azmk8s.io:443",
+            status=Status.UNKNOWN,
+            error=ScanError(
+                ErrorCategory.AUTH,
+                "401 Unauthorized from aks-dev-4f2a.hcp.westeurope.azmk8s.io: "
+                "token expired, run `az aks get-credentials`",
+            ),
+        ),
+    )
+
+
+def canonical_report() -> Report:
+    return Report(
+        tool_version="0.1.0",
+        generated_at="2025-11-20T09:14:03Z",
+        duration_seconds=12.437,
+        target="4.3",
+        from_version="4.2",
+        policy=PolicyRef(
+            "platform-k8s-support-matrix",
+            "Vendor Kubernetes Support Matrix",
+            "3f1c" + "0" * 56 + "9a2b",
+        ),
+        verdict=Verdict.NOT_READY,
+        exit_code=1,
+        clusters=clusters(),
+        notes=("Upgrade path 4.2 -> 4.3 is supported.",),
+        metadata={
+            "host": "ops-bastion-01",
+            "user": "alice",
+            "command_line": "upgrade-scanner scan --target 4.3 --from 4.2 "
+            "--kubeconfig /home/alice/.kube/fleet.yaml "
+            "--context 'default/api-ocp-prod-example-com:6443/*' --html report.html",
+            "window": WINDOW,
+        },
+    )
+
+
+def large_report(count: int = 1000) -> Report:
+    """``count`` clusters cycling through the canonical ones, with distinct contexts."""
+    base = clusters()
+    many = tuple(
+        replace(base[i % len(base)], context=f"{base[i % len(base)].context}-{i:04d}")
+        for i in range(count)
+    )
+    return replace(canonical_report(), clusters=many)

@@ -1,0 +1,202 @@
+"""Collection against real TLS servers on 127.0.0.1 with the real kubernetes client."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scanner.collect import BUDGET_MARGIN, CollectOptions, KubeCollector, collect_all
+from scanner.kubeconfig import load_kubeconfigs
+from scanner.model import ErrorCategory, Observation, Role, Target
+from scanner.targets import select_targets
+from simfleet import ClusterSpec, Failure, Fleet
+from tests.conftest import RunningFleet
+
+CHAOS_CATEGORIES = {
+    "healthy": None,
+    "hang": ErrorCategory.TIMEOUT,
+    "no-tls": ErrorCategory.TIMEOUT,
+    "refused": ErrorCategory.UNREACHABLE,
+    "reset": ErrorCategory.UNREACHABLE,
+    "status-401": ErrorCategory.AUTH,
+    "status-403": ErrorCategory.AUTH,
+    "status-404": ErrorCategory.HTTP,
+    "status-500": ErrorCategory.HTTP,
+    "flaky-503": None,  # the retry succeeds
+    "html": ErrorCategory.INVALID_RESPONSE,
+    "no-version": ErrorCategory.INVALID_RESPONSE,
+    "big-body": ErrorCategory.INVALID_RESPONSE,
+    "trickle": ErrorCategory.TIMEOUT,
+    "wrong-ca": ErrorCategory.TLS,
+    "hostname-mismatch": ErrorCategory.TLS,
+    "expired": ErrorCategory.TLS,
+    "nodes-403": None,  # version known; nodes unavailable is a warning, not UNKNOWN
+    "exec-fail": ErrorCategory.CONFIG,
+    "exec-hang": ErrorCategory.CONFIG,
+    "missing-client-cert": ErrorCategory.CONFIG,
+    "nodes-missing-fields": None,
+}
+
+TIMEOUT = 1.5
+RETRIES = 1
+
+
+def targets_of(kubeconfig: Path, **kwargs: Any) -> list[Target]:
+    config = load_kubeconfigs([str(kubeconfig)], explicit=True)
+    return select_targets(
+        config,
+        global_context=kwargs.get("global_context"),
+        include=kwargs.get("include", ()),
+        exclude=(),
+        inventory=None,
+    )
+
+
+@pytest.fixture(scope="module")
+def chaos_observations(chaos_fleet: RunningFleet) -> dict[str, tuple[Observation, float]]:
+    options = CollectOptions(timeout=TIMEOUT, retries=RETRIES, concurrency=32)
+    targets = targets_of(chaos_fleet.kubeconfig)
+    collector = KubeCollector(options)
+    timed: dict[str, tuple[Observation, float]] = {}
+
+    def timing(target: Target) -> Observation:
+        began = time.monotonic()
+        observation = collector(target)
+        timed[target.context] = (observation, time.monotonic() - began)
+        return observation
+
+    try:
+        observations = collect_all(
+            targets, timing, concurrency=options.concurrency, budget=options.budget
+        )
+    finally:
+        collector.close()
+    assert [o.context for o in observations] == [t.context for t in targets]
+    return timed
+
+
+def test_chaos_fleet_covers_every_failure_mode(chaos_fleet: RunningFleet) -> None:
+    names = set(chaos_fleet.fleet.names)
+    assert names == set(CHAOS_CATEGORIES)
+    assert {f.value.replace("_", "-") for f in Failure} <= names
+
+
+@pytest.mark.parametrize("context", sorted(CHAOS_CATEGORIES))
+def test_each_failure_gets_its_category_within_its_bound(
+    context: str, chaos_observations: dict[str, tuple[Observation, float]]
+) -> None:
+    observation, seconds = chaos_observations[context]
+    expected = CHAOS_CATEGORIES[context]
+    if expected is None:
+        assert observation.error is None, observation.error
+        assert observation.version is not None
+    else:
+        assert observation.error is not None, f"{context} should have failed"
+        assert observation.error.category is expected, observation.error
+    assert seconds <= TIMEOUT * (RETRIES + 1) + BUDGET_MARGIN
+
+
+def test_messages_say_what_happened(
+    chaos_observations: dict[str, tuple[Observation, float]],
+) -> None:
+    def message(name: str) -> str:
+        error = chaos_observations[name][0].error
+        assert error is not None
+        return error.message
+
+    assert "refused" in message("refused")
+    assert "expired" in message("expired")
+    assert "401" in message("status-401")
+    assert "not JSON" in message("html")
+    assert "larger than" in message("big-body")
+    assert "did not finish" in message("exec-hang")
+    assert "exited 1" in message("exec-fail")
+    assert "does not exist" in message("missing-client-cert")
+
+
+def test_exec_failure_never_falls_back_to_anonymous(
+    chaos_fleet: RunningFleet, chaos_observations: dict[str, tuple[Observation, float]]
+) -> None:
+    # The Python client would send anonymous requests after a failed plugin: we send none.
+    assert chaos_fleet.fleet.requests("exec-fail") == 0
+    assert chaos_fleet.fleet.requests("exec-hang") == 0
+    error = chaos_observations["exec-fail"][0].error
+    assert error is not None and "[REDACTED]" in error.message
+    assert chaos_fleet.fleet.token("exec-fail") not in error.message
+
+
+def test_nodes_are_summarised_and_partial_items_tolerated(
+    chaos_observations: dict[str, tuple[Observation, float]],
+) -> None:
+    observation = chaos_observations["nodes-missing-fields"][0]
+    assert observation.nodes is not None
+    assert observation.nodes.count == 3
+    assert observation.nodes.kubelet_versions == {"v1.34.1": 1, "unknown": 2}
+    forbidden = chaos_observations["nodes-403"][0]
+    assert forbidden.nodes is None
+    assert forbidden.nodes_error is not None
+    assert forbidden.nodes_error.category is ErrorCategory.AUTH
+
+
+def test_without_retries_a_503_is_an_http_error(tmp_path: Path) -> None:
+    with Fleet([ClusterSpec("flaky", failure=Failure.FLAKY_503)], lifetime=60) as fleet:
+        targets = targets_of(fleet.write_kubeconfig(tmp_path / "kc.yaml"))
+        collector = KubeCollector(CollectOptions(timeout=2, retries=0))
+        observation = collector(targets[0])
+        collector.close()
+    assert observation.error is not None
+    assert observation.error.category is ErrorCategory.HTTP
+    assert "503" in observation.error.message
+
+
+def test_node_list_is_paged(tmp_path: Path) -> None:
+    spec = ClusterSpec("big", "v1.33.2", node_count=7, kubelet_version="v1.32.9")
+    with Fleet([spec], lifetime=60) as fleet:
+        targets = targets_of(fleet.write_kubeconfig(tmp_path / "kc.yaml"))
+        collector = KubeCollector(CollectOptions(timeout=2, page_size=3))
+        observation = collector(targets[0])
+        collector.close()
+        requests = fleet.requests("big")
+    assert observation.nodes is not None
+    assert observation.nodes.count == 7
+    assert observation.nodes.kubelet_versions == {"v1.32.9": 7}
+    assert requests == 1 + 3  # /version, then three pages of at most 3
+
+
+def test_every_auth_kind_reaches_the_server(demo_fleet: RunningFleet) -> None:
+    targets = targets_of(demo_fleet.kubeconfig, include=["k3s-edge", "rke2-lab", "aks-web"])
+    collector = KubeCollector(CollectOptions(timeout=3, nodes=False))
+    try:
+        observations = [collector(t) for t in targets]
+    finally:
+        collector.close()
+    assert all(o.error is None for o in observations), observations
+    kinds = {t.context: demo_fleet.fleet.spec(t.context).auth for t in targets}
+    assert {"exec", "cert", "token"} <= set(kinds.values())
+
+
+def test_collect_all_abandons_a_stuck_collector_at_its_budget() -> None:
+    def stuck(target: Target) -> Observation:
+        if target.context == "stuck":
+            time.sleep(30)
+        return Observation(target.context)
+
+    targets = [Target("stuck", Role.WORKLOAD, "stuck"), Target("fine", Role.WORKLOAD, "fine")]
+    began = time.monotonic()
+    observations = collect_all(targets, stuck, concurrency=1, budget=0.2)
+    assert time.monotonic() - began < 0.2 + BUDGET_MARGIN + 5
+    assert observations[0].error is not None
+    assert observations[0].error.category is ErrorCategory.TIMEOUT
+    assert observations[1].error is None  # a replacement worker took the next target
+
+
+def test_a_collector_bug_is_kept_as_a_value() -> None:
+    def broken(target: Target) -> Observation:
+        raise RuntimeError("boom")
+
+    observations = collect_all([Target("x", Role.GLOBAL, "x")], broken, concurrency=2, budget=5)
+    assert observations[0].error is not None
+    assert "RuntimeError" in observations[0].error.message
