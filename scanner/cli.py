@@ -9,8 +9,11 @@ from __future__ import annotations
 import logging
 import os
 import shlex
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from types import FrameType
 from typing import NoReturn
 
 import click
@@ -66,11 +69,22 @@ def _fail(message: str, code: ExitCode) -> int:
     return int(code)
 
 
+class Terminated(BaseException):
+    """SIGTERM, turned into an exception so files are cleaned up like on Ctrl-C."""
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise Terminated()
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return the exit code (tests call this; :func:`main` exits with it)."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         result = cli.main(args=args, prog_name=_prog_name(), standalone_mode=False)
+    except Terminated:
+        click.echo("upgrade-scanner: terminated; no report written", err=True)
+        return 128 + signal.SIGTERM
     except click.UsageError as exc:
         hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
         return _fail(exc.format_message().replace("\n", " ") + hint, ExitCode.USAGE)
@@ -92,4 +106,7 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def main() -> NoReturn:
+    # Only the console script installs the handler: library callers keep their own.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
     sys.exit(run())

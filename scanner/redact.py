@@ -60,13 +60,12 @@ class HostMap:
     def _compiled(self) -> re.Pattern[str]:
         if self._pattern is None:
             # Longest first, so "api.example.com" wins over "example.com"; the lookarounds stop
-            # "10.0.0.5" matching inside "10.0.0.50" or "host" inside "host-b".
+            # "10.0.0.5" matching inside "10.0.0.50" or "host" inside "host-b". A following dot
+            # is allowed: "api.example.com.yaml" (a kubeconfig path) names the host too.
             self._lookup = self._variants()
             names = sorted(self._lookup, key=len, reverse=True)
             alternatives = "|".join(re.escape(name) for name in names)
-            self._pattern = re.compile(
-                rf"(?<![\w-])(?:{alternatives})(?![\w-]|\.\w)", re.IGNORECASE
-            )
+            self._pattern = re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
         return self._pattern
 
     def _placeholder(self, match: re.Match[str]) -> str:

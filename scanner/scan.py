@@ -85,15 +85,30 @@ def run_scan(
     started = time.monotonic()
     generated_at = _now()
     plan = plan_scan(request)
+    loaded = time.monotonic()
     observations = collect_targets(plan.targets, request.collect, collector_factory, progress)
-    return build_report(
+    collected = time.monotonic()
+    metadata = run_metadata(request.command_line, request.collect, plan.context)
+    report = build_report(
         plan.targets,
         observations,
         plan.context,
         tool_version=__version__,
         generated_at=generated_at,
-        duration_seconds=time.monotonic() - started,
-        metadata=run_metadata(request.command_line, request.collect, plan.context),
+        duration_seconds=collected - started,
+        metadata=metadata,
+    )
+    # Stage timings (seconds) make a slow scan explainable from its own report.
+    finished = time.monotonic()
+    stages = {
+        "load": round(loaded - started, 4),
+        "collect": round(collected - loaded, 4),
+        "evaluate": round(finished - collected, 4),
+    }
+    return replace(
+        report,
+        duration_seconds=finished - started,
+        metadata={**report.metadata, "stages_seconds": stages},
     )
 
 

@@ -1,4 +1,5 @@
 """python -m simfleet serve --fleet demo|chaos|synthetic|FILE.json --kubeconfig OUT --lifetime S
+python -m simfleet demo --out DIR   (what `make demo` runs)
 
 Serves the fleet from this process until SIGTERM/SIGINT or the lifetime ends, then exits 0.
 The ready file (JSON: pid, kubeconfig, ports) appears once every listener is up and is removed
@@ -36,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-embed", action="store_true", help="CA and client certs as files, not inline"
     )
+    demo = commands.add_parser("demo", help="serve the demo fleet and scan it (make demo)")
+    demo.add_argument("--out", type=Path, default=Path("demo-reports"), help="report directory")
     return parser
 
 
@@ -82,6 +85,10 @@ def serve(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "demo":
+        from simfleet.demo import run_demo
+
+        return run_demo(args.out)
     return serve(args)
 
 

@@ -4,6 +4,9 @@ The kubeconfig runs it by absolute path:  python /abs/simfleet/exec_plugin.py --
   ok    print an ExecCredential with the token
   fail  print an error line that contains the token to stderr, exit 1 (callers must redact it)
   hang  never answer; gives up after --max-seconds (default 120), the hard lifetime
+
+Run as a script, it has simfleet/ as sys.path[0]: no module in simfleet/ may be named after a
+standard library module.
 """
 
 from __future__ import annotations

@@ -65,18 +65,18 @@ class Band:
 
 @dataclass(frozen=True)
 class Chart:
-    width: int
-    height: int
-    plot_left: float
-    plot_right: float
-    plot_top: float
-    plot_bottom: float
-    band_top: float
     bars: tuple[Bar, ...]
     ticks: tuple[Tick, ...]
     band: Band | None
     unversioned: int  # clusters without a known version: not on the chart
     description: str  # what the chart shows, in words, for screen readers and print
+    width: int = WIDTH
+    height: int = HEIGHT
+    plot_left: float = LEFT
+    plot_right: float = WIDTH - RIGHT
+    plot_top: float = TOP
+    plot_bottom: float = HEIGHT - BOTTOM
+    band_top: float = BAND_TOP
 
     @property
     def empty(self) -> bool:
@@ -90,56 +90,24 @@ def version_chart(clusters: Sequence[ClusterResult], window: Sequence[str], targ
     for cluster in clusters:
         if cluster.version is not None:
             by_minor.setdefault(cluster.version.minor_key, Counter())[cluster.status] += 1
+    unversioned = sum(1 for c in clusters if c.version is None)
+    if not by_minor:  # a window alone is no distribution: say so instead of empty bars
+        return Chart((), (), None, unversioned, "No cluster reported a Kubernetes version.")
     window_keys = _window_keys(window)
     minors = _axis(set(by_minor) | window_keys)
-    unversioned = sum(1 for c in clusters if c.version is None)
-    plot_bottom = HEIGHT - BOTTOM
-    if not by_minor:  # a window alone is no distribution: say so instead of empty bars
-        return Chart(
-            WIDTH,
-            HEIGHT,
-            LEFT,
-            WIDTH - RIGHT,
-            TOP,
-            plot_bottom,
-            BAND_TOP,
-            (),
-            (),
-            None,
-            unversioned,
-            "No cluster reported a Kubernetes version.",
-        )
-    peak = max((sum(c.values()) for c in by_minor.values()), default=0)
+    peak = max(sum(counts.values()) for counts in by_minor.values())
     step = _tick_step(peak)
-    scale_max = max(step * -(-peak // step), 1)  # round the axis up to a whole tick
-    unit = (plot_bottom - TOP) / scale_max
+    scale_max = step * -(-peak // step)  # round the axis up to a whole tick
+    bottom = HEIGHT - BOTTOM
+    unit = (bottom - TOP) / scale_max
     slot = (WIDTH - LEFT - RIGHT) / len(minors)
     bars = tuple(
-        _bar(
-            minor,
-            by_minor.get(minor, Counter()),
-            minor in window_keys,
-            LEFT + i * slot,
-            slot,
-            plot_bottom,
-            unit,
-        )
+        _bar(minor, by_minor.get(minor, Counter()), minor in window_keys, i, slot, unit)
         for i, minor in enumerate(minors)
     )
-    ticks = tuple(Tick(v, plot_bottom - v * unit) for v in range(0, scale_max + 1, step))
+    ticks = tuple(Tick(v, bottom - v * unit) for v in range(0, scale_max + 1, step))
     return Chart(
-        WIDTH,
-        HEIGHT,
-        LEFT,
-        WIDTH - RIGHT,
-        TOP,
-        plot_bottom,
-        BAND_TOP,
-        bars,
-        ticks,
-        _band(bars, window, target),
-        unversioned,
-        _describe(bars, window, target),
+        bars, ticks, _band(bars, slot, target), unversioned, _describe(bars, window, target)
     )
 
 
@@ -178,15 +146,14 @@ def _bar(
     minor: tuple[int, int],
     counts: Counter[Status],
     in_window: bool,
-    slot_x: float,
+    index: int,
     slot: float,
-    bottom: float,
     unit: float,
 ) -> Bar:
+    slot_x = LEFT + index * slot
     width = min(slot * 0.62, 56)
-    x = slot_x + (slot - width) / 2
     segments = []
-    y = bottom
+    y: float = HEIGHT - BOTTOM
     for status in _STACK:
         if counts[status]:
             height = counts[status] * unit
@@ -198,7 +165,7 @@ def _bar(
         blocked=counts[Status.BLOCKED],
         blocked_label=_blocked_label(counts[Status.BLOCKED], slot),
         in_window=in_window,
-        x=x,
+        x=slot_x + (slot - width) / 2,
         width=width,
         center=slot_x + slot / 2,
         top=y,
@@ -212,11 +179,10 @@ def _blocked_label(blocked: int, slot: float) -> str:
     return f"\u2715 {blocked} blocked" if slot >= WIDE_SLOT else f"\u2715 {blocked}"
 
 
-def _band(bars: Sequence[Bar], window: Sequence[str], target: str) -> Band | None:
+def _band(bars: Sequence[Bar], slot: float, target: str) -> Band | None:
     inside = [bar for bar in bars if bar.in_window]
     if not inside:
         return None
-    slot = (WIDTH - LEFT - RIGHT) / len(bars)
     first, last = inside[0], inside[-1]
     label = f"{target} window {first.minor}-{last.minor}"
     return Band(first.center - slot / 2, last.center - first.center + slot, label)

@@ -39,13 +39,18 @@ Template context (the variables of ``report.md.j2`` and ``report.html.j2``):
     Run metadata as ``[(label, value), ...]`` strings: tool, verdict, policy id/source/sha256,
     target, from, generated at, duration, host, user, command line (``"unknown"`` if absent).
 ``chart``
-    The version distribution chart (:class:`scanner.render.chart.Chart`), laid out by the
-    HTML template.
+    The version distribution chart (:class:`scanner.render.chart.Chart`): SVG geometry
+    (``bars`` with stacked ``segments``, ``ticks``, the window ``band``), ``unversioned``,
+    ``description``, ``empty``.
 
-Filters: ``md`` (Markdown-escape a value), ``error_hint`` (what to check for an UNKNOWN
-cluster), ``version_text`` (a cluster's version or ``-``),
-``nodes_text`` (``"3 nodes"``), ``kubelet_spread`` (``"1.29-1.30"``), ``kubelet_detail``
-(``"v1.30.2 x2, v1.29.9 x1"``), ``current_minor`` (``"1.29"`` or ``""``).
+The HTML template also gets ``stylesheet`` and ``script`` (the contents of ``report.css``
+and ``report.js``, from the same search path, so a user directory can replace them) and
+``script_hash`` (the CSP source allowing exactly that script).
+
+Filters, each taking a cluster: ``version_text`` (``v1.30.4`` or ``-``), ``current_minor``
+(``1.30`` or empty), ``nodes_text`` (``3 nodes``), ``kubelet_spread`` (``1.29-1.30``),
+``kubelet_detail`` (``v1.30.4 x2, v1.29.9 x1``), ``error_hint`` (what to check for an
+UNKNOWN cluster). And ``md``, which escapes any value for Markdown.
 """
 
 from __future__ import annotations

@@ -184,8 +184,8 @@ def clusters() -> tuple[ClusterResult, ...]:
                     "skew",
                     "ocp-prod",
                     Severity.WARNING,
-                    "Kubelets on api.ocp-prod.example.com lag the API server by 0 "
-                    "minors; recheck after the next OpenShift update.",
+                    "Kubelets on api.ocp-prod.example.com are 3 minors behind the API "
+                    "server, the most the skew policy allows.",
                 ),
             ),
         ),

@@ -80,3 +80,10 @@ def test_server_without_scheme_and_in_other_case() -> None:
     out = redact(replace(report, clusters=(cluster,)))
     assert out.clusters[0].server == "cluster-1.redacted:6443"
     assert out.clusters[0].owner == "ops@cluster-1.redacted"
+
+
+def test_host_inside_a_file_name_in_the_command_line() -> None:
+    report = canonical_report()
+    metadata = {"command_line": "upgrade-scanner scan --kubeconfig ~/.kube/10.20.30.40.yaml"}
+    out = redact(replace(report, metadata=metadata))
+    assert out.metadata["command_line"].endswith("~/.kube/cluster-5.redacted.yaml")
