@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import sys
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +22,9 @@ from scanner.cli_options import (
 from scanner.collect import CollectOptions
 from scanner.errors import ReportError, UsageError
 from scanner.exitcodes import ExitCode
+from scanner.history import compare, output_lock, previous_report, prune, regressed
 from scanner.model import Verdict
+from scanner.output import write_atomic
 from scanner.render import FILE_EXTENSIONS, RenderOptions, render
 from scanner.report import Report
 from scanner.scan import ScanRequest, Selection
@@ -48,7 +53,7 @@ def output_options(func: Any) -> Any:
 
 
 def register(group: click.Group) -> None:
-    for command in (scan, report, onboarding, policy_command, contexts):
+    for command in (scan, report, diff, onboarding, policy_command, contexts):
         group.add_command(command)
 
 
@@ -60,6 +65,20 @@ def register(group: click.Group) -> None:
 @collect_options
 @output_options
 @click.option("--output-dir", metavar="DIR", help="Write every format, timestamped, plus latest.*.")
+@click.option(
+    "--metrics-file",
+    type=click.Path(dir_okay=False),
+    metavar="PATH",
+    help="Write Prometheus metrics (text format) for a textfile collector.",
+)
+@click.option(
+    "--keep",
+    type=click.IntRange(min=1),
+    default=30,
+    show_default=True,
+    metavar="N",
+    help="With --output-dir: keep the newest N runs, delete older ones.",
+)
 @ui_options
 def scan(**opts: Any) -> int:
     """Collect versions, evaluate the upgrade rules, report a verdict."""
@@ -74,11 +93,52 @@ def scan(**opts: Any) -> int:
         collect=_collect_options(opts),
         command_line=_command_line(),
     )
-    result = run_scan(request, progress=_progress(opts))
-    _finish_progress(opts)
-    result = _maybe_redact(result, opts)
-    _write_outputs(result, opts)
+    directory = opts["output_dir"]
+    with output_lock(directory) if directory else contextlib.nullcontext():
+        result = run_scan(request, progress=_progress(opts))
+        _finish_progress(opts)
+        if directory:
+            result = _with_changes(result, directory)
+        result = _maybe_redact(result, opts)
+        _write_outputs(result, opts)
+        if opts["metrics_file"]:
+            from scanner.metrics import render_metrics
+
+            write_atomic(opts["metrics_file"], render_metrics(result))
+        if directory:
+            prune(directory, opts["keep"])
     return int(VERDICT_EXIT[result.verdict])
+
+
+def _with_changes(result: Report, directory: str) -> Report:
+    previous = previous_report(directory)
+    return replace(result, changes=compare(previous, result)) if previous else result
+
+
+@click.command()
+@click.argument("old_path", metavar="OLD.json")
+@click.argument("new_path", metavar="NEW.json")
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+def diff(old_path: str, new_path: str, as_json: bool) -> int:
+    """Compare two reports (exit 1 when a cluster became BLOCKED or UNKNOWN)."""
+    from scanner.render.table import render_changes
+
+    changes = compare(_load_report(old_path), _load_report(new_path))
+    if as_json:
+        click.echo(json.dumps(changes.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_changes(changes), nl=False)
+    return int(ExitCode.NOT_READY if regressed(changes) else ExitCode.READY)
+
+
+def _load_report(path: str) -> Report:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or "not UTF-8 text"
+        raise ReportError(f"{path}: cannot read ({reason})") from None
+    return Report.from_json(text, where=path)
 
 
 @click.command()
@@ -86,13 +146,7 @@ def scan(**opts: Any) -> int:
 @output_options
 def report(report_path: str, **opts: Any) -> int:
     """Re-render a saved JSON report offline (no cluster access)."""
-    try:
-        with open(report_path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or "not UTF-8 text"
-        raise ReportError(f"{report_path}: cannot read ({reason})") from None
-    loaded = Report.from_json(text, where=report_path)
+    loaded = _load_report(report_path)
     if not any(opts[f"{fmt}_path"] for fmt in ("json", "markdown", "html", "junit")):
         raise UsageError("report: name at least one of --json, --markdown, --html, --junit")
     loaded = _maybe_redact(loaded, opts)
@@ -248,7 +302,6 @@ def _write_formats(result: Report, opts: dict[str, Any]) -> bool:
 
 
 def _write_output_dir(result: Report, opts: dict[str, Any]) -> list[str]:
-    from scanner.output import write_atomic
 
     directory = opts["output_dir"]
     stamp = datetime.strptime(result.generated_at, "%Y-%m-%dT%H:%M:%SZ").strftime("%Y%m%dT%H%M%SZ")

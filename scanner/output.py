@@ -15,12 +15,18 @@ from scanner.errors import ReportError
 
 
 def write_atomic(path: str, text: str) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
     try:
-        os.makedirs(directory, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(path))
+        _write_atomic(path, text)
     except OSError as exc:
         raise ReportError(f"cannot write {path}: {exc.strerror}; check the directory") from None
+
+
+def _write_atomic(path: str, text: str) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    # The temporary name must not end like the real one: collectors that read every *.prom
+    # file in a directory (node exporter) would otherwise read a half-written file.
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
@@ -41,7 +47,4 @@ def emit(path: str, text: str) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
     else:
-        try:
-            write_atomic(path, text)
-        except OSError as exc:
-            raise ReportError(f"cannot write {path}: {exc.strerror}") from None
+        write_atomic(path, text)

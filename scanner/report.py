@@ -122,6 +122,63 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class Change:
+    """One difference between two runs, for one cluster."""
+
+    context: str
+    before: str | None = None  # status, version or finding id, as the section says
+    after: str | None = None
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "context": self.context,
+            "from": self.before,
+            "to": self.after,
+            "detail": self.detail,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Change:
+        return cls(
+            str(data["context"]), data.get("from"), data.get("to"), str(data.get("detail", ""))
+        )
+
+
+CHANGE_SECTIONS = ("new_blockers", "resolved", "status_changes", "version_changes")
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed since the previous run (``since`` is its ``generated_at``)."""
+
+    since: str
+    previous_verdict: str
+    new_blockers: tuple[Change, ...] = ()
+    resolved: tuple[Change, ...] = ()
+    status_changes: tuple[Change, ...] = ()
+    version_changes: tuple[Change, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not any(getattr(self, section) for section in CHANGE_SECTIONS)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"since": self.since, "previous_verdict": self.previous_verdict}
+        for section in CHANGE_SECTIONS:
+            data[section] = [change.to_dict() for change in getattr(self, section)]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Changes:
+        sections = {
+            section: tuple(Change.from_dict(c) for c in data.get(section) or ())
+            for section in CHANGE_SECTIONS
+        }
+        return cls(str(data["since"]), str(data.get("previous_verdict", "")), **sections)
+
+
+@dataclass(frozen=True)
 class Report:
     """A whole run. ``metadata`` holds run facts for auditors (host, user, command line)."""
 
@@ -136,6 +193,7 @@ class Report:
     clusters: tuple[ClusterResult, ...]
     notes: tuple[str, ...] = ()
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    changes: Changes | None = None
     schema_version: int = SCHEMA_VERSION
 
     @property
@@ -157,6 +215,7 @@ class Report:
             "clusters": [c.to_dict() for c in self.clusters],
             "notes": list(self.notes),
             "metadata": dict(self.metadata),
+            "changes": self.changes.to_dict() if self.changes else None,
         }
 
     def to_json(self) -> str:
@@ -186,6 +245,7 @@ class Report:
                 clusters=tuple(ClusterResult.from_dict(c) for c in data["clusters"]),
                 notes=tuple(str(n) for n in data.get("notes") or ()),
                 metadata=dict(data.get("metadata") or {}),
+                changes=Changes.from_dict(data["changes"]) if data.get("changes") else None,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ReportError(f"{where}: malformed report ({type(exc).__name__}: {exc})") from exc

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -215,3 +217,46 @@ def test_readme_usage_matches_help(cli: Any) -> None:
     for command in ([], ["scan"], ["report"], ["onboarding"], ["policy"], ["contexts"]):
         text = cli(*command, "--help").out
         assert text in readme, f"README is out of date for: upgrade-scanner {' '.join(command)}"
+
+
+def test_output_dir_writes_every_format_and_latest(
+    cli: Any, demo_fleet: RunningFleet, tmp_path: Path
+) -> None:
+    out = tmp_path / "reports"
+    result = cli(*scan_args(demo_fleet, "--context", "eks-prod", "--output-dir", str(out)))
+    names = sorted(p.name for p in out.iterdir())
+    stamped = [n for n in names if n.startswith("readiness-4.3-")]
+    assert sorted(n.rsplit(".", 1)[1] for n in stamped) == ["html", "json", "md", "xml"]
+    assert {"latest.json", "latest.md", "latest.html", "latest.xml"} <= set(names)
+    assert all(re.fullmatch(r"readiness-4\.3-\d{8}T\d{6}Z\.\w+", n) for n in stamped)
+    assert (out / "latest.md").read_text() == (out / stamped[2]).read_text()  # the .md one
+    assert result.out.count("wrote ") == 4
+
+
+def test_redact_and_metrics_file(cli: Any, demo_fleet: RunningFleet, tmp_path: Path) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    metrics = tmp_path / "m" / "scanner.prom"
+    out = tmp_path / "reports"
+    cli(
+        *scan_args(demo_fleet, "--redact", "--output-dir", str(out), "--metrics-file", str(metrics))
+    )
+    for path in out.iterdir():
+        assert "127.0.0.1" not in path.read_text(), path.name
+    families = {f.name: f for f in text_string_to_metric_families(metrics.read_text())}
+    assert families["upgrade_scanner_ready"].samples[0].value == 0
+    assert sorted(p.name for p in metrics.parent.iterdir()) == ["scanner.prom"]
+
+
+def test_report_command_renders_every_format(
+    cli: Any, demo_fleet: RunningFleet, tmp_path: Path
+) -> None:
+    saved = tmp_path / "saved.json"
+    cli(*scan_args(demo_fleet, "--json", str(saved)))
+    outputs = {fmt: tmp_path / f"out.{fmt}" for fmt in ("markdown", "html", "junit")}
+    args = [arg for fmt, path in outputs.items() for arg in (f"--{fmt}", str(path))]
+    result = cli("report", str(saved), *args)
+    assert result.code == 0
+    assert "eks-prod" in outputs["markdown"].read_text()
+    assert "<html" in outputs["html"].read_text()
+    assert ET.parse(outputs["junit"]).getroot().tag == "testsuites"

@@ -9,7 +9,7 @@ from tabulate import tabulate
 
 from scanner.model import Status, Target, Verdict
 from scanner.render import RenderOptions
-from scanner.report import ClusterResult, Report
+from scanner.report import Changes, ClusterResult, Report
 
 _STATUS_COLOURS = {
     Status.PASS: "green",
@@ -99,3 +99,19 @@ def render_targets(targets: Sequence[Target]) -> str:
         rows, headers=["CONTEXT", "ROLE", "KIND", "SERVER", "CONFIG"], tablefmt="plain"
     )
     return table + "\n"
+
+
+def render_changes(changes: Changes) -> str:
+    """``upgrade-scanner diff``: one line per change, then whether anything regressed."""
+    from scanner.render.templating import CHANGE_LABELS
+
+    rows = [
+        [label, _clean(change.context), change.before or "-", change.after or "-", change.detail]
+        for label, section in CHANGE_LABELS
+        for change in getattr(changes, section)
+    ]
+    head = f"changes since {changes.since} (previous verdict {changes.previous_verdict})"
+    if not rows:
+        return f"{head}: none\n"
+    table = tabulate(rows, headers=["CHANGE", "CONTEXT", "FROM", "TO", "DETAIL"], tablefmt="plain")
+    return f"{head}\n{table}\n"

@@ -38,6 +38,11 @@ Template context (the variables of ``report.md.j2`` and ``report.html.j2``):
 ``run``
     Run metadata as ``[(label, value), ...]`` strings: tool, verdict, policy id/source/sha256,
     target, from, generated at, duration, host, user, command line (``"unknown"`` if absent).
+``change_sections``
+    ``[(label, attribute), ...]`` of ``report.changes`` (``None`` unless the run was compared
+    with the previous one in its ``--output-dir``): ``new_blockers``, ``resolved``,
+    ``status_changes``, ``version_changes``, each a list of changes with ``context``,
+    ``before``, ``after``, ``detail``; plus ``since`` and ``previous_verdict``.
 ``chart``
     The version distribution chart (:class:`scanner.render.chart.Chart`): SVG geometry
     (``bars`` with stacked ``segments``, ``ticks``, the window ``band``), ``unversioned``,
@@ -236,6 +241,15 @@ def kubelet_detail(cluster: ClusterResult) -> str:
     return ", ".join(f"{version} x{count}" for version, count in versions)
 
 
+# (label, attribute of scanner.report.Changes) in the order the reports list them.
+CHANGE_LABELS = (
+    ("New blocker", "new_blockers"),
+    ("Resolved", "resolved"),
+    ("Status", "status_changes"),
+    ("Version", "version_changes"),
+)
+
+
 def build_context(report: Report) -> dict[str, Any]:
     """The template context documented in this module's docstring."""
     clusters = sorted(report.clusters, key=_display_key)
@@ -256,6 +270,7 @@ def build_context(report: Report) -> dict[str, Any]:
         "window": window,
         "run": run_metadata(report),
         "chart": version_chart(report.clusters, window, report.target),
+        "change_sections": CHANGE_LABELS,
     }
 
 

@@ -1,0 +1,172 @@
+"""Runs over time: what changed between two reports, keeping the newest N runs of an output
+directory, and a lock so two scheduled runs never write the same directory at once."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
+from pathlib import Path
+
+from scanner.errors import ReportError, ScannerError
+from scanner.model import Severity, Status
+from scanner.report import Change, Changes, ClusterResult, Report
+
+log = logging.getLogger(__name__)
+
+LOCK_NAME = ".upgrade-scanner.lock"
+RUN_FILE = re.compile(r"^readiness-(?P<target>.+)-(?P<stamp>\d{8}T\d{6}Z)\.(?P<ext>[a-z]+)$")
+REGRESSED = (Status.BLOCKED, Status.UNKNOWN)
+
+
+class LockedError(ScannerError):
+    """Another run holds the output directory."""
+
+
+def compare(old: Report, new: Report) -> Changes:
+    """Blockers that appeared or went away, and per-cluster status and version changes."""
+    before = {c.context: c for c in old.clusters}
+    after = {c.context: c for c in new.clusters}
+    old_blockers = _blockers(old.clusters)
+    new_blockers = _blockers(new.clusters)
+    status_changes = []
+    version_changes = []
+    for context in [*after, *(c for c in before if c not in after)]:
+        was, now = before.get(context), after.get(context)
+        was_status = was.status.value if was else None
+        now_status = now.status.value if now else None
+        if was_status != now_status:
+            status_changes.append(Change(context, was_status, now_status))
+        was_version = _version(was)
+        now_version = _version(now)
+        if was and now and was_version != now_version:
+            version_changes.append(Change(context, was_version, now_version))
+    return Changes(
+        since=old.generated_at,
+        previous_verdict=old.verdict.value,
+        new_blockers=tuple(
+            Change(context, None, finding_id, message)
+            for (context, finding_id), message in new_blockers.items()
+            if (context, finding_id) not in old_blockers
+        ),
+        resolved=tuple(
+            Change(context, finding_id, None, message)
+            for (context, finding_id), message in old_blockers.items()
+            if (context, finding_id) not in new_blockers
+        ),
+        status_changes=tuple(status_changes),
+        version_changes=tuple(version_changes),
+    )
+
+
+def regressed(changes: Changes) -> bool:
+    """A cluster became BLOCKED or UNKNOWN (or appeared in one of those states)."""
+    bad = {status.value for status in REGRESSED}
+    return any(change.after in bad for change in changes.status_changes)
+
+
+def _blockers(clusters: tuple[ClusterResult, ...]) -> dict[tuple[str, str], str]:
+    return {
+        (cluster.context, finding.id): finding.message
+        for cluster in clusters
+        for finding in cluster.findings
+        if finding.severity is Severity.BLOCKER
+    }
+
+
+def _version(cluster: ClusterResult | None) -> str | None:
+    return cluster.version.git_version if cluster and cluster.version else None
+
+
+def previous_report(directory: str) -> Report | None:
+    """The run an output directory holds (``latest.json``), if any and if readable."""
+    path = Path(directory) / "latest.json"
+    if not path.is_file():
+        return None
+    try:
+        return Report.from_json(path.read_text(encoding="utf-8"), where=str(path))
+    except (OSError, UnicodeDecodeError, ReportError) as exc:
+        log.warning("ignoring the previous report: %s", exc)
+        return None
+
+
+def prune(directory: str, keep: int) -> list[str]:
+    """Delete all but the newest ``keep`` runs (every format of a run goes together)."""
+    runs: dict[str, list[Path]] = {}
+    for path in Path(directory).iterdir():
+        match = RUN_FILE.match(path.name)
+        if match and path.is_file():
+            runs.setdefault(match["stamp"], []).append(path)
+    removed = []
+    for stamp in sorted(runs, reverse=True)[keep:]:
+        for path in runs[stamp]:
+            path.unlink(missing_ok=True)
+            removed.append(str(path))
+    return removed
+
+
+@contextmanager
+def output_lock(directory: str) -> Iterator[None]:
+    """Hold ``DIR/.upgrade-scanner.lock`` for the run; a dead holder's lock is taken over."""
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, LOCK_NAME)
+    _acquire(path)
+    try:
+        yield
+    finally:
+        with suppress(OSError):
+            os.unlink(path)
+
+
+def _acquire(path: str) -> None:
+    body = json.dumps({"pid": os.getpid(), "started": _now()}).encode()
+    for _ in range(3):
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            holder = _holder(path)
+            if holder is not None and _alive(holder[0]):
+                raise LockedError(
+                    f"output directory {os.path.dirname(path)} is locked by pid {holder[0]} "
+                    f"(started {holder[1]}): another scan is writing there; wait for it, or "
+                    f"remove {path} if that process is gone"
+                ) from None
+            log.warning("taking over a stale lock %s (holder %s)", path, holder)
+            with suppress(FileNotFoundError):
+                os.unlink(path)
+            time.sleep(0.01)
+            continue
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(body)
+        return
+    raise LockedError(f"could not take the lock {path}; try again")
+
+
+def _holder(path: str) -> tuple[int, str] | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+        return int(data["pid"]), str(data.get("started", "unknown"))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # unreadable: a crash while writing it; treat as stale
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
