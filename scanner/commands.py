@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -28,6 +28,7 @@ from scanner.output import write_atomic
 from scanner.render import FILE_EXTENSIONS, RenderOptions, render
 from scanner.report import Report
 from scanner.scan import ScanRequest, Selection
+from scanner.waivers import apply_waivers, load_waivers
 
 VERDICT_EXIT = {
     Verdict.READY: ExitCode.READY,
@@ -66,6 +67,12 @@ def register(group: click.Group) -> None:
 @output_options
 @click.option("--output-dir", metavar="DIR", help="Write every format, timestamped, plus latest.*.")
 @click.option(
+    "--waivers",
+    "waivers_path",
+    metavar="FILE",
+    help="YAML of approved exceptions: waived findings stay visible but do not count.",
+)
+@click.option(
     "--metrics-file",
     type=click.Path(dir_okay=False),
     metavar="PATH",
@@ -93,10 +100,13 @@ def scan(**opts: Any) -> int:
         collect=_collect_options(opts),
         command_line=_command_line(),
     )
+    waivers = load_waivers(opts["waivers_path"]) if opts["waivers_path"] else None
     directory = opts["output_dir"]
     with output_lock(directory) if directory else contextlib.nullcontext():
         result = run_scan(request, progress=_progress(opts))
         _finish_progress(opts)
+        if waivers is not None:
+            result = apply_waivers(result, waivers, datetime.now(UTC).date())
         if directory:
             result = _with_changes(result, directory)
         result = _maybe_redact(result, opts)

@@ -119,7 +119,8 @@ def status_of(findings: Iterable[Finding], error: ScanError | None) -> Status:
     """SPEC 4: UNKNOWN if an error, else BLOCKED on any blocker, else WARN on any warning."""
     if error is not None:
         return Status.UNKNOWN
-    severities = {finding.severity for finding in findings}
+    # A waived finding stays in the report but no longer counts toward the status.
+    severities = {finding.severity for finding in findings if finding.waiver is None}
     if Severity.BLOCKER in severities:
         return Status.BLOCKED
     if Severity.WARNING in severities:

@@ -130,20 +130,49 @@ class Observation:
 
 
 @dataclass(frozen=True)
+class Waiver:
+    """An approved exception: a finding it matches stays visible but stops counting."""
+
+    finding: str  # a stable finding id or a shell glob of ids
+    reason: str
+    ticket: str
+    approved_by: str
+    expires: str  # YYYY-MM-DD, the last day it applies
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "finding": self.finding,
+            "reason": self.reason,
+            "ticket": self.ticket,
+            "approved_by": self.approved_by,
+            "expires": self.expires,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Waiver:
+        return cls(**{key: str(data.get(key, "")) for key in WAIVER_KEYS})
+
+
+WAIVER_KEYS = ("finding", "reason", "ticket", "approved_by", "expires")
+
+
+@dataclass(frozen=True)
 class Finding:
     id: str
     rule: str
     severity: Severity
     message: str
     remediation: str = ""
+    waiver: Waiver | None = None  # set when a waiver applies: the finding no longer counts
 
-    def to_dict(self) -> dict[str, str]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "rule": self.rule,
             "severity": self.severity.value,
             "message": self.message,
             "remediation": self.remediation,
+            "waiver": self.waiver.to_dict() if self.waiver else None,
         }
 
     @classmethod
@@ -154,4 +183,5 @@ class Finding:
             severity=Severity(data["severity"]),
             message=str(data.get("message", "")),
             remediation=str(data.get("remediation", "")),
+            waiver=Waiver.from_dict(data["waiver"]) if data.get("waiver") else None,
         )

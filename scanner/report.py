@@ -97,6 +97,7 @@ class Summary:
     warn: int
     blocked: int
     unknown: int
+    waived: int = 0
 
     @classmethod
     def of(cls, clusters: Sequence[ClusterResult]) -> Summary:
@@ -109,6 +110,7 @@ class Summary:
             warn=count(Status.WARN),
             blocked=count(Status.BLOCKED),
             unknown=count(Status.UNKNOWN),
+            waived=sum(1 for c in clusters for f in c.findings if f.waiver is not None),
         )
 
     def to_dict(self) -> dict[str, int]:
@@ -118,6 +120,7 @@ class Summary:
             "warn": self.warn,
             "blocked": self.blocked,
             "unknown": self.unknown,
+            "waived": self.waived,
         }
 
 

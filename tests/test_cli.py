@@ -91,7 +91,7 @@ def test_json_to_stdout_is_parseable(cli: Any, demo_fleet: RunningFleet) -> None
         "policy", "verdict", "exit_code", "summary", "clusters",
     }  # fmt: skip
     assert required <= set(report)
-    assert set(report["summary"]) == {"total", "pass", "warn", "blocked", "unknown"}
+    assert set(report["summary"]) == {"total", "pass", "warn", "blocked", "unknown", "waived"}
     assert len(report["policy"]["sha256"]) == 64
 
 

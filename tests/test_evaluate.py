@@ -610,7 +610,9 @@ def test_build_report_fields_and_notes() -> None:
     assert built.policy == POLICY.ref
     assert built.notes == ("The 4.3 window applies to every workload cluster whatever its kind.",)
     assert built.metadata == {"host": "ci"}
-    assert built.summary.to_dict() == {"total": 2, "pass": 1, "warn": 0, "blocked": 1, "unknown": 0}
+    assert built.summary.to_dict() == {
+        "total": 2, "pass": 1, "warn": 0, "blocked": 1, "unknown": 0, "waived": 0
+    }  # fmt: skip
     assert (
         only(built.clusters[1], "window").remediation
         == f"upgrade 1.29 -> 1.30 -> 1.31 {BEFORE} (Kubernetes upgrades one minor at a time)"

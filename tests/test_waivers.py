@@ -1,0 +1,125 @@
+"""Waivers: visible, not counted, expiring, stale, and malformed files as input errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scanner.model import Severity, Status, Verdict, Waiver
+from scanner.report import Report
+from scanner.waivers import WaiverError, apply_waivers, load_waivers
+from tests.conftest import RunningFleet
+from tests.render.dataset import canonical_report
+from tests.test_cli import scan_args
+
+TODAY = dt.date(2026, 11, 23)
+
+
+def _blocked(report: Report) -> list[str]:
+    return [c.context for c in report.clusters if c.status is Status.BLOCKED]
+
+
+def _waive_all_blockers_of(report: Report, context: str, expires: str) -> list[Waiver]:
+    cluster = next(c for c in report.clusters if c.context == context)
+    return [
+        Waiver(f.id, "accepted risk", "CHG-1", "cab", expires)
+        for f in cluster.findings
+        if f.severity is Severity.BLOCKER
+    ]
+
+
+def test_waived_blockers_stay_visible_and_stop_counting() -> None:
+    report = canonical_report()
+    context = _blocked(report)[0]
+    waivers = _waive_all_blockers_of(report, context, "2026-12-31")
+    result = apply_waivers(report, waivers, TODAY)
+    cluster = next(c for c in result.clusters if c.context == context)
+    assert cluster.status is not Status.BLOCKED
+    waived = [f for f in cluster.findings if f.waiver is not None]
+    assert len(waived) == len(waivers) and waived[0].waiver == waivers[0]
+    assert result.summary.waived == len(waivers)
+    assert context not in _blocked(result)
+    assert Report.from_json(result.to_json()) == result
+
+
+def test_waivers_never_turn_unknown_into_a_pass() -> None:
+    report = canonical_report()
+    result = apply_waivers(report, [Waiver("*", "everything", "CHG-2", "cab", "2027-01-01")], TODAY)
+    assert result.summary.unknown == report.summary.unknown > 0
+    assert result.verdict is Verdict.INCOMPLETE  # blockers waived, unknown remains
+
+
+def test_expired_waiver_does_not_apply_and_warns() -> None:
+    report = canonical_report()
+    context = _blocked(report)[0]
+    waivers = _waive_all_blockers_of(report, context, "2026-11-22")
+    result = apply_waivers(report, waivers, TODAY)
+    cluster = next(c for c in result.clusters if c.context == context)
+    assert cluster.status is Status.BLOCKED
+    expired = [f for f in cluster.findings if f.rule == "waiver-expired"]
+    assert expired and all(f.severity is Severity.WARNING for f in expired)
+    assert "expired on 2026-11-22" in expired[0].message
+
+
+def test_stale_waiver_adds_info_on_the_global_cluster() -> None:
+    report = canonical_report()
+    result = apply_waivers(
+        report, [Waiver("window/gone", "r", "CHG-3", "cab", "2027-01-01")], TODAY
+    )
+    glob = next(c for c in result.clusters if c.role.value == "global")
+    stale = [f for f in glob.findings if f.rule == "waiver-stale"]
+    assert stale and stale[0].severity is Severity.INFO and "CHG-3" in stale[0].message
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("waivers: {}", "waivers: expected a list of entries"),
+        ("- finding: x", "expected a mapping with one key 'waivers'"),
+        ("waivers: [{finding: x}]", "waivers[0].reason: required, a non-empty string"),
+        (
+            "waivers: [{finding: x, reason: r, ticket: t, approved_by: a, expires: soon}]",
+            'waivers[0].expires: "soon" is not a date of the form YYYY-MM-DD',
+        ),
+        (
+            "waivers: [{finding: x, reason: r, ticket: t, approved_by: a, expires: 2026-01-01,"
+            " approver: b}]",
+            'waivers[0]: unknown key "approver"',
+        ),
+        ("waivers: [", "not valid YAML"),
+    ],
+)
+def test_malformed_waivers_are_input_errors(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "waivers.yaml"
+    path.write_text(text)
+    with pytest.raises(WaiverError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        load_waivers(str(path))
+
+
+def test_scan_with_waivers(cli: Any, demo_fleet: RunningFleet, tmp_path: Path) -> None:
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(
+        "waivers:\n"
+        "  - finding: window/eks-prod\n"
+        "    reason: migration to 1.31 booked for next sprint\n"
+        "    ticket: CHG-1234\n"
+        "    approved_by: change-board\n"
+        "    expires: 2099-12-31\n"
+    )
+    out = tmp_path / "r.json"
+    result = cli(*scan_args(demo_fleet, "--context", "eks-prod", "--waivers", str(waivers),
+                            "--json", str(out)))  # fmt: skip
+    report = json.loads(out.read_text())
+    eks = next(c for c in report["clusters"] if c["context"] == "eks-prod")
+    assert eks["status"] != "BLOCKED"
+    assert eks["findings"][0]["waiver"]["ticket"] == "CHG-1234"
+    assert report["summary"]["waived"] == 1
+    assert result.code == report["exit_code"] == 0
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("waivers: [{finding: x}]\n")
+    bad = cli(*scan_args(demo_fleet, "--waivers", str(broken)))
+    assert bad.code == 2 and bad.err.count("\n") == 1 and "reason: required" in bad.err
