@@ -62,6 +62,12 @@ def register(group: click.Group) -> None:
 @click.option("--target", required=True, metavar="VERSION", help="Platform version to upgrade to.")
 @click.option("--from", "from_version", metavar="VERSION", help="Current platform version.")
 @selection_options
+@click.option(
+    "--in-cluster",
+    is_flag=True,
+    help="The global cluster is this pod's cluster (service account); kubeconfig contexts "
+    "are all workloads.",
+)
 @POLICY
 @collect_options
 @output_options
@@ -220,6 +226,7 @@ def _selection(opts: dict[str, Any]) -> Selection:
         contexts=tuple(opts["contexts"]),
         excludes=tuple(opts["excludes"]),
         inventory=opts["inventory"],
+        in_cluster=bool(opts.get("in_cluster")),
     )
 
 

@@ -7,11 +7,13 @@ import json
 import logging
 import os
 import re
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from scanner.errors import ReportError, ScannerError
 from scanner.model import Severity, Status
@@ -20,6 +22,9 @@ from scanner.report import Change, Changes, ClusterResult, Report
 log = logging.getLogger(__name__)
 
 LOCK_NAME = ".upgrade-scanner.lock"
+# A lock written on another host (another pod on a shared volume) cannot be checked by pid;
+# it is taken over once it is older than any scan can run.
+FOREIGN_LOCK_MAX_AGE = 3600.0
 RUN_FILE = re.compile(r"^readiness-(?P<target>.+)-(?P<stamp>\d{8}T\d{6}Z)\.(?P<ext>[a-z]+)$")
 REGRESSED = (Status.BLOCKED, Status.UNKNOWN)
 
@@ -124,17 +129,20 @@ def output_lock(directory: str) -> Iterator[None]:
 
 
 def _acquire(path: str) -> None:
-    body = json.dumps({"pid": os.getpid(), "started": _now()}).encode()
+    body = json.dumps(
+        {"pid": os.getpid(), "host": socket.gethostname(), "started": _now(), "epoch": time.time()}
+    ).encode()
     for _ in range(3):
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except FileExistsError:
             holder = _holder(path)
-            if holder is not None and _alive(holder[0]):
+            if holder is not None and _held(holder):
                 raise LockedError(
-                    f"output directory {os.path.dirname(path)} is locked by pid {holder[0]} "
-                    f"(started {holder[1]}): another scan is writing there; wait for it, or "
-                    f"remove {path} if that process is gone"
+                    f"output directory {os.path.dirname(path)} is locked by pid "
+                    f"{holder.get('pid')} on {holder.get('host', 'this host')} (started "
+                    f"{holder.get('started', 'unknown')}): another scan is writing there; wait "
+                    f"for it, or remove {path} if that process is gone"
                 ) from None
             log.warning("taking over a stale lock %s (holder %s)", path, holder)
             with suppress(FileNotFoundError):
@@ -147,13 +155,25 @@ def _acquire(path: str) -> None:
     raise LockedError(f"could not take the lock {path}; try again")
 
 
-def _holder(path: str) -> tuple[int, str] | None:
+def _holder(path: str) -> dict[str, Any] | None:
     try:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
-        return int(data["pid"]), str(data.get("started", "unknown"))
+        int(data["pid"])
+        return data if isinstance(data, dict) else None
     except (OSError, ValueError, KeyError, TypeError):
         return None  # unreadable: a crash while writing it; treat as stale
+
+
+def _held(holder: dict[str, Any]) -> bool:
+    """Is the process that wrote this lock still running?"""
+    pid = int(holder["pid"])
+    host = holder.get("host")
+    if host is not None and host != socket.gethostname():
+        age = time.time() - float(holder.get("epoch") or 0)
+        return age < FOREIGN_LOCK_MAX_AGE
+    # In a container every run has the same pid: our own pid in the lock is a dead run's.
+    return pid != os.getpid() and _alive(pid)
 
 
 def _alive(pid: int) -> bool:

@@ -15,8 +15,10 @@ from datetime import UTC, datetime
 
 from scanner import __version__
 from scanner.collect import CollectOptions, Collector, KubeCollector, Progress, collect_all
+from scanner.errors import UsageError
 from scanner.evaluate import EvaluationContext, build_report, onboarding_context, scan_context
 from scanner.exitcodes import ExitCode
+from scanner.incluster import CONTEXT_NAME, in_cluster_target
 from scanner.inventory import Inventory, load_inventory
 from scanner.kubeconfig import Kubeconfig, default_kubeconfig_paths, load_kubeconfigs
 from scanner.model import Observation, Target, Verdict
@@ -34,6 +36,7 @@ class Selection:
     contexts: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
     inventory: str | None = None
+    in_cluster: bool = False  # the global cluster is this pod's cluster (service account)
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,17 @@ def load_selection(selection: Selection) -> tuple[Kubeconfig, Inventory | None]:
 
 def select(selection: Selection) -> list[Target]:
     config, inventory = load_selection(selection)
+    if selection.in_cluster:
+        if selection.global_context:
+            raise UsageError("--in-cluster and --global-context cannot be used together")
+        entry = inventory.lookup(CONTEXT_NAME) if inventory else None
+        global_target = in_cluster_target(
+            kind=entry.kind if entry else "unknown", name=entry.display_name if entry else ""
+        )
+        workloads = select_candidates(
+            config, include=selection.contexts, exclude=selection.excludes, inventory=inventory
+        )
+        return [global_target, *workloads]
     return select_targets(
         config,
         global_context=selection.global_context,

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
+import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from scanner.history import LOCK_NAME, LockedError, compare, output_lock, prune, regressed
+from scanner.history import (
+    FOREIGN_LOCK_MAX_AGE,
+    LOCK_NAME,
+    LockedError,
+    compare,
+    output_lock,
+    prune,
+    regressed,
+)
 from scanner.model import Finding, Severity, Status
 from scanner.report import Report
 from tests.conftest import RunningFleet
@@ -81,16 +92,45 @@ def _dead_pid() -> int:
     return process.pid
 
 
-def test_a_live_lock_is_refused_and_a_stale_one_taken_over(tmp_path: Path) -> None:
-    lock = tmp_path / LOCK_NAME
-    lock.write_text(json.dumps({"pid": os.getpid(), "started": "2026-11-23T10:00:00Z"}))
-    expected = rf"locked by pid {os.getpid()} \(started 2026-11-23"
+@pytest.fixture
+def live_pid() -> Iterator[int]:
+    process = subprocess.Popen(["sleep", "60"])
+    yield process.pid
+    process.kill()
+    process.wait()
+
+
+def _lock(directory: Path, **fields: object) -> Path:
+    lock = directory / LOCK_NAME
+    lock.write_text(json.dumps({"host": socket.gethostname(), "started": "then", **fields}))
+    return lock
+
+
+def test_a_live_lock_is_refused_and_a_stale_one_taken_over(tmp_path: Path, live_pid: int) -> None:
+    lock = _lock(tmp_path, pid=live_pid, started="2026-11-23T10:00:00Z")
+    expected = rf"locked by pid {live_pid} on {socket.gethostname()} \(started 2026-11-23"
     with pytest.raises(LockedError, match=expected), output_lock(str(tmp_path)):
         pass
-    lock.write_text(json.dumps({"pid": _dead_pid(), "started": "2026-11-22T10:00:00Z"}))
+    _lock(tmp_path, pid=_dead_pid())
     with output_lock(str(tmp_path)):
         assert json.loads(lock.read_text())["pid"] == os.getpid()
     assert not lock.exists()
+
+
+def test_our_own_pid_in_a_lock_is_a_dead_run(tmp_path: Path) -> None:
+    # In a container every run gets the same pid: a killed run's lock must not block the next.
+    _lock(tmp_path, pid=os.getpid())
+    with output_lock(str(tmp_path)):
+        pass
+
+
+def test_a_lock_from_another_host_expires(tmp_path: Path) -> None:
+    _lock(tmp_path, pid=1, host="other-pod", epoch=time.time())
+    with pytest.raises(LockedError, match="on other-pod"), output_lock(str(tmp_path)):
+        pass
+    _lock(tmp_path, pid=1, host="other-pod", epoch=time.time() - FOREIGN_LOCK_MAX_AGE - 1)
+    with output_lock(str(tmp_path)):
+        pass
 
 
 def test_second_scan_records_changes_and_diff_exit_codes(
@@ -117,14 +157,14 @@ def test_second_scan_records_changes_and_diff_exit_codes(
 
 
 def test_locked_output_dir_exits_2_and_touches_nothing(
-    cli: Any, demo_fleet: RunningFleet, tmp_path: Path
+    cli: Any, demo_fleet: RunningFleet, tmp_path: Path, live_pid: int
 ) -> None:
     out = tmp_path / "runs"
     out.mkdir()
     (out / "latest.json").write_text("previous")
-    (out / LOCK_NAME).write_text(json.dumps({"pid": os.getpid(), "started": "now"}))
+    _lock(out, pid=live_pid)
     result = cli(*scan_args(demo_fleet, "--context", "aks-web", "--output-dir", str(out)))
     assert result.code == 2
-    assert f"locked by pid {os.getpid()}" in result.err and result.err.count("\n") == 1
+    assert f"locked by pid {live_pid}" in result.err and result.err.count("\n") == 1
     assert (out / "latest.json").read_text() == "previous"
     assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME, "latest.json"]

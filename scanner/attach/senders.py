@@ -18,7 +18,7 @@ from scanner.attach.destinations import (
     ServiceNow,
     Webhook,
 )
-from scanner.attach.transport import Answer, Client, Hints, NoAnswer, status_text
+from scanner.attach.transport import Answer, Client, Hints, RequestFailed, status_text
 from scanner.model import Finding, Severity
 from scanner.report import Report
 
@@ -132,7 +132,7 @@ def _to_servicenow(client: Client, change: ServiceNow, files: Sequence[File]) ->
     )
     try:
         sys_id = _change_sys_id(client, change, hints)
-    except NoAnswer as failed:
+    except RequestFailed as failed:
         return _result(client, [], [str(failed)], files)
     url = f"{change.url}/api/now/attachment/file"
 
@@ -152,15 +152,15 @@ def _change_sys_id(client: Client, change: ServiceNow, hints: Hints) -> str:
     }
     answer = client.send("GET", f"{change.url}/api/now/table/change_request", params=query)
     if not answer.ok:
-        raise NoAnswer(client.message(status_text(answer, hints)))
+        raise RequestFailed(client.message(status_text(answer, hints)))
     try:
         rows = json.loads(answer.body)["result"]
         sys_id = rows[0]["sys_id"] if rows else None
     except (ValueError, KeyError, TypeError, IndexError):
         text = "the answer is not Table API JSON; check --servicenow-url"
-        raise NoAnswer(client.message(text)) from None
+        raise RequestFailed(client.message(text)) from None
     if not sys_id:
-        raise NoAnswer(client.message(f"no change request {change.change}"))
+        raise RequestFailed(client.message(f"no change request {change.change}"))
     return str(sys_id)
 
 
@@ -172,7 +172,7 @@ def _to_webhook(client: Client, webhook: Webhook, payload: Any) -> AttachResult:
     )
     try:
         answer = client.send("POST", webhook.url, json=payload)
-    except NoAnswer as failed:
+    except RequestFailed as failed:
         return AttachResult(client.label, errors=(str(failed),))
     if not answer.ok:
         return AttachResult(client.label, errors=(client.message(status_text(answer, hints)),))
@@ -189,7 +189,7 @@ def _each(
     for index, file in enumerate(files):
         try:
             answer = post(file)
-        except NoAnswer as failed:
+        except RequestFailed as failed:
             return _result(client, attached, [*errors, str(failed)], files[index + 1 :])
         if answer.ok:
             attached.append(file.name)

@@ -51,8 +51,8 @@ class Hints:
     not_found: str
 
 
-class NoAnswer(Exception):
-    """A request that got no HTTP answer; the message is ready for the user."""
+class RequestFailed(Exception):
+    """A request that failed (no answer, or one that stops the work); the message is ready."""
 
 
 @dataclass(frozen=True)
@@ -63,14 +63,14 @@ class Client:
     secrets: Sequence[str]
 
     def send(self, method: str, url: str, **kwargs: Any) -> Answer:
-        """The answer, whatever its status; :class:`NoAnswer` when there is none."""
+        """The answer, whatever its status; :class:`RequestFailed` when there is none."""
         limits = (self.timeout, self.timeout)
         try:
             response = self.session.request(method, url, timeout=limits, stream=True, **kwargs)
             with response:
                 body = _read_capped(response)
         except requests.RequestException as exc:
-            raise NoAnswer(self.message(_no_answer_text(exc, self.secrets))) from None
+            raise RequestFailed(self.message(_no_answer_text(exc, self.secrets))) from None
         log.debug("%s to %s: %s", method, self.label, response.status_code)
         return Answer(response.status_code, body)
 
