@@ -37,7 +37,8 @@ log = logging.getLogger("scanner")
 def cli() -> None:
     """Pre-upgrade readiness scanner for a Kubernetes multi-cluster platform.
 
-    Exit codes: 0 READY, 1 NOT_READY, 2 usage or input error, 3 INCOMPLETE, 4 internal error.
+    Exit codes: 0 READY, 1 NOT_READY, 2 usage or input error, 3 INCOMPLETE, 4 internal error,
+    5 attachment failed.
     """
 
 
@@ -55,8 +56,16 @@ def setup_logging(verbose: bool, quiet: bool) -> None:
 
 
 def command_line(argv: Sequence[str]) -> str:
-    """The command line for the report, secrets removed."""
-    return scrub(" ".join(shlex.quote(arg) for arg in ["upgrade-scanner", *argv]))
+    """The command line for the report, secrets removed (a webhook URL's path is one)."""
+    from scanner.attach import display_url
+
+    args = list(argv)
+    for index, arg in enumerate(args):
+        if arg == "--webhook" and index + 1 < len(args):
+            args[index + 1] = display_url(args[index + 1])
+        elif arg.startswith("--webhook="):
+            args[index] = "--webhook=" + display_url(arg.partition("=")[2])
+    return scrub(" ".join(shlex.quote(arg) for arg in ["upgrade-scanner", *args]))
 
 
 def _prog_name() -> str:

@@ -96,3 +96,30 @@ def ui_options(func: F) -> F:
             click.option("--no-progress", is_flag=True, help="No progress counter on stderr."),
         ],
     )
+
+
+def attach_options(func: F) -> F:
+    """Where to attach the reports (scan, attach)."""
+    return _apply(
+        func,
+        [
+            click.option(
+                "--jira-url",
+                metavar="URL",
+                help="Jira base URL (Cloud or Data Center); with --issue.",
+            ),
+            click.option("--issue", metavar="KEY", help="Jira issue to attach the reports to."),
+            click.option(
+                "--servicenow-url", metavar="URL", help="ServiceNow instance URL; with --change."
+            ),
+            click.option(
+                "--change", metavar="NUMBER", help="Change request to attach the reports to."
+            ),
+            click.option(
+                "--webhook",
+                metavar="URL",
+                envvar="UPGRADE_SCANNER_WEBHOOK_URL",
+                help="POST a JSON summary to this URL [env UPGRADE_SCANNER_WEBHOOK_URL].",
+            ),
+        ],
+    )

@@ -14,6 +14,7 @@ import click
 
 from scanner.cli_options import (
     POLICY,
+    attach_options,
     candidate_options,
     collect_options,
     selection_options,
@@ -54,7 +55,7 @@ def output_options(func: Any) -> Any:
 
 
 def register(group: click.Group) -> None:
-    for command in (scan, report, diff, onboarding, policy_command, contexts):
+    for command in (scan, report, diff, attach, onboarding, policy_command, contexts):
         group.add_command(command)
 
 
@@ -92,6 +93,7 @@ def register(group: click.Group) -> None:
     metavar="N",
     help="With --output-dir: keep the newest N runs, delete older ones.",
 )
+@attach_options
 @ui_options
 def scan(**opts: Any) -> int:
     """Collect versions, evaluate the upgrade rules, report a verdict."""
@@ -106,6 +108,7 @@ def scan(**opts: Any) -> int:
         collect=_collect_options(opts),
         command_line=_command_line(),
     )
+    destination = _attach_destination(opts, scan=True)
     waivers = load_waivers(opts["waivers_path"]) if opts["waivers_path"] else None
     directory = opts["output_dir"]
     with output_lock(directory) if directory else contextlib.nullcontext():
@@ -116,14 +119,21 @@ def scan(**opts: Any) -> int:
         if directory:
             result = _with_changes(result, directory)
         result = _maybe_redact(result, opts)
-        _write_outputs(result, opts)
+        files = _write_outputs(result, opts)
         if opts["metrics_file"]:
             from scanner.metrics import render_metrics
 
             write_atomic(opts["metrics_file"], render_metrics(result))
         if directory:
             prune(directory, opts["keep"])
-    return int(VERDICT_EXIT[result.verdict])
+    verdict_exit = VERDICT_EXIT[result.verdict]
+    if destination is None:
+        return int(verdict_exit)
+    from scanner.attach import attach_files
+
+    attached = attach_files(files, destination, timeout=opts["timeout"], report=result)
+    _echo_attach(attached, quiet=opts["quiet"])
+    return _exit_after_attach(verdict_exit, attached.ok)
 
 
 def _with_changes(result: Report, directory: str) -> Report:
@@ -286,8 +296,9 @@ def _maybe_redact(result: Report, opts: dict[str, Any]) -> Report:
     return redact(result)
 
 
-def _write_outputs(result: Report, opts: dict[str, Any]) -> None:
-    """Files first (so the terminal summary can point at them), then the human summary."""
+def _write_outputs(result: Report, opts: dict[str, Any]) -> list[str]:
+    """Files first (so the terminal summary can point at them), then the human summary.
+    Returns the report files written (for attaching)."""
     from scanner.output import emit
     from scanner.render.table import render_verdict_line
 
@@ -295,14 +306,21 @@ def _write_outputs(result: Report, opts: dict[str, Any]) -> None:
     written = []
     if opts.get("output_dir"):
         written = _write_output_dir(result, opts)
+    files = [*_format_files(opts), *written]
     if stdout_taken:
-        return  # a machine format owns stdout; keep it parseable
+        return files  # a machine format owns stdout; keep it parseable
     if opts["quiet"]:
         click.echo(render_verdict_line(result, RenderOptions(color=_color())))
-        return
+        return files
     emit("-", render("table", result, RenderOptions(color=_color())))
     for path in written:
         click.echo(f"wrote {path}")
+    return files
+
+
+def _format_files(opts: dict[str, Any]) -> list[str]:
+    paths = (opts.get(f"{fmt}_path") for fmt in ("json", "markdown", "html", "junit"))
+    return [path for path in paths if path and path != "-"]
 
 
 def _write_formats(result: Report, opts: dict[str, Any]) -> bool:
@@ -331,3 +349,76 @@ def _write_output_dir(result: Report, opts: dict[str, Any]) -> list[str]:
         write_atomic(os.path.join(directory, f"latest.{ext}"), text)
         written.append(path)
     return written
+
+
+# Ticket attachment (scan --jira-url/--servicenow-url/--webhook, and attach)
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@attach_options
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Connect and read limit of each request.",
+)
+def attach(files: tuple[str, ...], timeout: float, **opts: Any) -> int:
+    """Attach report files to a Jira issue, a ServiceNow change or a webhook (exit 5 on failure)."""
+    from scanner.attach import attach_files
+
+    destination = _attach_destination(opts)
+    if destination is None:
+        raise UsageError(
+            "attach: name a destination: --jira-url with --issue, --servicenow-url with "
+            "--change, or --webhook"
+        )
+    result = attach_files(files, destination, timeout=timeout)
+    _echo_attach(result, quiet=False)
+    return int(ExitCode.READY if result.ok else ExitCode.ATTACH_FAILED)
+
+
+def _attach_destination(opts: dict[str, Any], *, scan: bool = False) -> Any:
+    """The validated destination, or None; for a scan, checked before any cluster is asked."""
+    from scanner.attach import Webhook, destination_from_options, require_credentials
+
+    destination = destination_from_options(
+        jira_url=opts["jira_url"],
+        issue=opts["issue"],
+        servicenow_url=opts["servicenow_url"],
+        change=opts["change"],
+        webhook=opts["webhook"],
+    )
+    if destination is None or not scan:
+        return destination
+    require_credentials(destination, os.environ)
+    if not isinstance(destination, Webhook) and not (opts["output_dir"] or _format_files(opts)):
+        raise UsageError(
+            f"{destination.label}: nothing to attach; add --output-dir DIR or a report FILE "
+            "(--json/--markdown/--html/--junit)"
+        )
+    return destination
+
+
+def _echo_attach(result: Any, *, quiet: bool) -> None:
+    """On stderr: stdout may carry a machine-readable report."""
+    if not quiet:
+        for name in result.attached:
+            click.echo(f"attached {name} to {result.destination}", err=True)
+    for error in result.errors:
+        click.echo(f"upgrade-scanner: error: {error}", err=True)
+
+
+def _exit_after_attach(verdict_exit: ExitCode, attached: bool) -> int:
+    """The exit code of a scan that attached its reports.
+
+    The verdict's code stands (1 NOT_READY, 3 INCOMPLETE) whatever happened to the
+    attachment: a failed upload never hides a bad verdict. Only a READY scan whose attachment
+    failed exits 5 (ATTACH_FAILED), so a pipeline never reads "ready" while the ticket lacks
+    its evidence. The report files stay on disk either way.
+    """
+    if verdict_exit is ExitCode.READY and not attached:
+        return int(ExitCode.ATTACH_FAILED)
+    return int(verdict_exit)

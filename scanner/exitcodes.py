@@ -11,3 +11,4 @@ class ExitCode(IntEnum):
     USAGE = 2
     INCOMPLETE = 3
     INTERNAL = 4
+    ATTACH_FAILED = 5

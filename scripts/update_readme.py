@@ -16,7 +16,16 @@ from pathlib import Path
 from scanner.cli import run
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-COMMANDS = ([], ["scan"], ["report"], ["onboarding"], ["policy"], ["contexts"])
+COMMANDS = (
+    [],
+    ["scan"],
+    ["report"],
+    ["diff"],
+    ["attach"],
+    ["onboarding"],
+    ["policy"],
+    ["contexts"],
+)
 
 
 def captured(args: list[str]) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from scripts.update_readme import COMMANDS
 from tests.conftest import CliResult, RunningFleet, load_json
 
 INVENTORY = str(Path(__file__).parent.parent / "fixtures" / "demo" / "inventory.yaml")
@@ -214,7 +215,7 @@ def test_console_entry_points(entry: list[str]) -> None:
 
 def test_readme_usage_matches_help(cli: Any) -> None:
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    for command in ([], ["scan"], ["report"], ["onboarding"], ["policy"], ["contexts"]):
+    for command in COMMANDS:
         text = cli(*command, "--help").out
         assert text in readme, f"README is out of date for: upgrade-scanner {' '.join(command)}"
 

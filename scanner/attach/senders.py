@@ -96,7 +96,7 @@ def webhook_payload(report: Report, files: Sequence[str]) -> dict[str, Any]:
 def _blocking(finding: Finding) -> bool:
     # A waived blocker stays in the report but no longer blocks (getattr: waivers land
     # in parallel with this module).
-    return finding.severity is Severity.BLOCKER and getattr(finding, "waiver", None) is None
+    return finding.severity is Severity.BLOCKER and finding.waiver is None
 
 
 def send(
