@@ -6,6 +6,7 @@ one line; anything else is an internal error (exit 4).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shlex
@@ -118,4 +119,15 @@ def main() -> NoReturn:
     # Only the console script installs the handler: library callers keep their own.
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_sigterm)
-    sys.exit(run())
+    code = run()
+    if any(thread.daemon and thread.is_alive() for thread in threading.enumerate()):
+        # A worker left on a hung cluster (or a discovery read) that wakes up while the
+        # interpreter finalizes makes CPython 3.11 abort the process (pthread_exit in a
+        # finalizing interpreter: SIGABRT instead of our exit code). Files are written and
+        # temporary data is removed by now, so leave without finalizing.
+        logging.shutdown()
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(code)
+    sys.exit(code)

@@ -36,6 +36,20 @@ EXCLUDE = click.option(
 POLICY = click.option(
     "--policy", "policy_path", metavar="FILE", help="Policy file replacing the bundled one."
 )
+TIMEOUT = click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Connect and read limit of each request and of an exec plugin.",
+)
+NO_DISCOVERY = click.option(
+    "--no-discovery",
+    is_flag=True,
+    help="Do not read the global cluster's platform records (clusters, kinds, current "
+    "version, preflight).",
+)
 
 
 def contexts_option(help_text: str) -> Any:
@@ -58,14 +72,7 @@ def collect_options(func: F) -> F:
     return _apply(
         func,
         [
-            click.option(
-                "--timeout",
-                type=click.FloatRange(min=0.1),
-                default=10.0,
-                show_default=True,
-                metavar="SECONDS",
-                help="Connect and read limit of each request and of an exec plugin.",
-            ),
+            TIMEOUT,
             click.option(
                 "--retries",
                 type=click.IntRange(min=0, max=10),

@@ -14,7 +14,7 @@ import queue
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,20 +99,29 @@ class KubeCollector:
         kubelets: Counter[str] = Counter()
         runtimes: Counter[str] = Counter()
         count = 0
+        for item in self._list_items(api_client, "nodes", deadline, secrets):
+            info = _dig(item, "status", "nodeInfo")
+            count += 1
+            kubelets[str(info.get("kubeletVersion") or "unknown")] += 1
+            runtimes[str(info.get("containerRuntimeVersion") or "unknown")] += 1
+        return NodeSummary(count, dict(kubelets), dict(runtimes))
+
+    def _list_items(
+        self, api_client: Any, what: str, deadline: float, secrets: Sequence[str]
+    ) -> Iterator[Any]:
+        """Every item of a paged list, page by page (``limit`` and ``continue``)."""
         token: str | None = None
         while True:
-            page = self._get_json(api_client, "nodes", deadline, secrets, token)
+            page = self._get_json(api_client, what, deadline, secrets, token)
             items = page.get("items")
             if not isinstance(items, list):
-                raise FetchError(ErrorCategory.INVALID_RESPONSE, "/api/v1/nodes: no items list")
-            for item in items:
-                info = _dig(item, "status", "nodeInfo")
-                count += 1
-                kubelets[str(info.get("kubeletVersion") or "unknown")] += 1
-                runtimes[str(info.get("containerRuntimeVersion") or "unknown")] += 1
+                raise FetchError(
+                    ErrorCategory.INVALID_RESPONSE, f"{self._path(what)}: no items list"
+                )
+            yield from items
             token = _dig(page, "metadata").get("continue") or None
             if not token:
-                return NodeSummary(count, dict(kubelets), dict(runtimes))
+                return
 
     def _get_json(
         self,
@@ -140,30 +149,15 @@ class KubeCollector:
     def _get_once(
         self, api_client: Any, what: str, deadline: float, continue_token: str | None
     ) -> dict[str, Any]:
-        from kubernetes import client
-
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise FetchError(
                 ErrorCategory.TIMEOUT, f"no time left of the {self.options.budget:g}s budget"
             )
         limit = min(self.options.timeout, remaining)
-        request_timeout = (limit, limit)
-        response: Any
-        if what == "version":
-            response = client.VersionApi(api_client).get_code(
-                _preload_content=False, _request_timeout=request_timeout
-            )
-            body = _read_capped(response, VERSION_BODY_LIMIT, deadline, "/version")
-        else:
-            kwargs: dict[str, Any] = {"limit": self.options.page_size}
-            if continue_token:
-                kwargs["_continue"] = continue_token
-            response = client.CoreV1Api(api_client).list_node(
-                _preload_content=False, _request_timeout=request_timeout, **kwargs
-            )
-            body = _read_capped(response, NODES_BODY_LIMIT, deadline, "/api/v1/nodes")
-        path = "/version" if what == "version" else "/api/v1/nodes"
+        response, body_limit = self._send(api_client, what, (limit, limit), continue_token)
+        path = self._path(what)
+        body = _read_capped(response, body_limit, deadline, path)
         try:
             document = json.loads(body)
         except ValueError:
@@ -174,6 +168,34 @@ class KubeCollector:
         if not isinstance(document, dict):
             raise FetchError(ErrorCategory.INVALID_RESPONSE, f"{path}: not a JSON object")
         return document
+
+    def _send(
+        self,
+        api_client: Any,
+        what: str,
+        request_timeout: tuple[float, float],
+        continue_token: str | None,
+    ) -> tuple[Any, int]:
+        """Start one request without reading its body: (streaming response, body size cap)."""
+        from kubernetes import client
+
+        response: Any
+        if what == "version":
+            response = client.VersionApi(api_client).get_code(
+                _preload_content=False, _request_timeout=request_timeout
+            )
+            return response, VERSION_BODY_LIMIT
+        kwargs: dict[str, Any] = {"limit": self.options.page_size}
+        if continue_token:
+            kwargs["_continue"] = continue_token
+        response = client.CoreV1Api(api_client).list_node(
+            _preload_content=False, _request_timeout=request_timeout, **kwargs
+        )
+        return response, NODES_BODY_LIMIT
+
+    def _path(self, what: str) -> str:
+        """The request's path, for messages."""
+        return "/version" if what == "version" else "/api/v1/nodes"
 
 
 def _read_capped(response: Any, limit: int, deadline: float, path: str) -> bytes:

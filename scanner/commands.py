@@ -13,7 +13,9 @@ from typing import Any
 import click
 
 from scanner.cli_options import (
+    NO_DISCOVERY,
     POLICY,
+    TIMEOUT,
     attach_options,
     candidate_options,
     collect_options,
@@ -61,7 +63,12 @@ def register(group: click.Group) -> None:
 
 @click.command()
 @click.option("--target", required=True, metavar="VERSION", help="Platform version to upgrade to.")
-@click.option("--from", "from_version", metavar="VERSION", help="Current platform version.")
+@click.option(
+    "--from",
+    "from_version",
+    metavar="VERSION",
+    help="Current platform version [what the global cluster reports].",
+)
 @selection_options
 @click.option(
     "--in-cluster",
@@ -94,6 +101,7 @@ def register(group: click.Group) -> None:
     help="With --output-dir: keep the newest N runs, delete older ones.",
 )
 @attach_options
+@NO_DISCOVERY
 @ui_options
 def scan(**opts: Any) -> int:
     """Collect versions, evaluate the upgrade rules, report a verdict."""
@@ -107,6 +115,7 @@ def scan(**opts: Any) -> int:
         policy=opts["policy_path"],
         collect=_collect_options(opts),
         command_line=_command_line(),
+        discovery=not opts["no_discovery"],
     )
     destination = _attach_destination(opts, scan=True)
     waivers = load_waivers(opts["waivers_path"]) if opts["waivers_path"] else None
@@ -220,12 +229,25 @@ def policy_command(target: str | None, policy_path: str | None) -> int:
 
 @click.command()
 @selection_options
+@click.option(
+    "--discover",
+    is_flag=True,
+    help="Also read the global cluster's platform records and show them beside the contexts.",
+)
+@TIMEOUT
 def contexts(**opts: Any) -> int:
-    """Show which contexts a scan would select, and their roles (no network)."""
-    from scanner.render.table import render_targets
-    from scanner.scan import select
+    """Show the contexts a scan would select and their roles (no network unless --discover).
 
-    click.echo(render_targets(select(_selection(opts))), nl=False)
+    \f
+    The stable contract of ``contexts`` is "no network": listing what a scan would touch must
+    work before any cluster is reachable. ``--discover`` adds the platform records.
+    """
+    from scanner.render.table import render_targets
+    from scanner.scan import survey
+
+    options = CollectOptions(timeout=opts["timeout"])
+    selected, found, coverage = survey(_selection(opts), options, opts["discover"])
+    click.echo(render_targets(selected.targets, coverage, found), nl=False)
     return int(ExitCode.READY)
 
 

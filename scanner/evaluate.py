@@ -57,6 +57,7 @@ __all__ = [
     "onboarding_context",
     "scan_context",
     "status_of",
+    "target_release",
     "upgrade_path",
     "verdict_of",
 ]
@@ -81,13 +82,7 @@ def scan_context(
     PolicyError for a version the policy does not know; UsageError when the target cannot be
     a target (no rule), when ``latest`` lacks ``--from``, or when ``--from`` equals the target.
     """
-    release = policy.release(target)
-    if release.rule is None:
-        targets = ", ".join(v for v in policy.known_versions if policy.releases[v].rule)
-        raise UsageError(
-            f"--target {release.version}: this policy gives {release.version} no upgrade rule, "
-            f"so it cannot be a target (targets: {targets})"
-        )
+    release = target_release(policy, target)
     current = policy.release(from_version) if from_version is not None else None
     if release.rule == "latest" and current is None:
         example = max(release.upgrade_from, key=version_key, default="4.1")
@@ -101,6 +96,18 @@ def scan_context(
             "--from is the platform version the global cluster runs now"
         )
     return EvaluationContext(policy, release, current, check_onboarding)
+
+
+def target_release(policy: Policy, target: str) -> Release:
+    """The release ``--target`` names; PolicyError when unknown, UsageError without a rule."""
+    release = policy.release(target)
+    if release.rule is None:
+        targets = ", ".join(v for v in policy.known_versions if policy.releases[v].rule)
+        raise UsageError(
+            f"--target {release.version}: this policy gives {release.version} no upgrade rule, "
+            f"so it cannot be a target (targets: {targets})"
+        )
+    return release
 
 
 def onboarding_context(policy: Policy, target: str) -> EvaluationContext:
@@ -235,6 +242,7 @@ def _result(
         upgrade_path=path if status is Status.BLOCKED else (),
         owner=target.owner,
         notes=target.notes,
+        kind_source=target.kind_origin,
     )
 
 

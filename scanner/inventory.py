@@ -5,6 +5,7 @@ The file is YAML or JSON (the YAML loader reads both)::
     contexts:
       prod-global: {kind: ipi, display_name: Global, owner: platform-team}
       "eks-*": {kind: third-party, notes: imported EKS clusters}
+      dc2-admin: {platform_name: upi-dc2}   # its cluster's name on the global cluster
 
 Keys under ``contexts`` are context names or shell globs. A lookup tries the exact name
 first, then the globs in file order, so a specific entry can override a broad pattern.
@@ -23,7 +24,7 @@ from scanner.errors import InventoryError
 from scanner.kubeconfig import quote, read_yaml_file
 from scanner.model import CLUSTER_KINDS
 
-ENTRY_KEYS = ("kind", "display_name", "owner", "notes")
+ENTRY_KEYS = ("kind", "display_name", "owner", "notes", "platform_name")
 _TOP_KEYS = ("contexts",)
 _FIX = "fix the file or pass another with --inventory"
 _GLOB_CHARS = frozenset("*?[")
@@ -36,6 +37,7 @@ class InventoryEntry:
     display_name: str = ""
     owner: str = ""
     notes: str = ""
+    platform_name: str = ""  # the cluster's record name on the global cluster
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,8 @@ def load_inventory(path: str) -> Inventory:
 
 def _entry(path: str, name: object, body: Any) -> InventoryEntry:
     if not isinstance(name, str) or not name:
-        raise _error(path, f"contexts.{name!r}", "a context name must be a non-empty string")
+        where = f"contexts.{_as_yaml(name)}"
+        raise _error(path, where, "a context name must be a non-empty string")
     where = f"contexts.{quote(name)}"
     if body is None:
         body = {}
@@ -84,12 +87,18 @@ def _entry(path: str, name: object, body: Any) -> InventoryEntry:
         hint = _did_you_mean(kind.lower(), CLUSTER_KINDS)
         choices = ", ".join(CLUSTER_KINDS)
         raise _error(path, f"{where}.kind", f"{quote(kind)} is not one of {choices}{hint}")
+    platform_name = body.get("platform_name") or ""
+    if platform_name and _GLOB_CHARS & set(name):
+        raise _error(
+            path, f"{where}.platform_name", "names one cluster, so it needs an exact context name"
+        )
     return InventoryEntry(
         pattern=name,
         kind=kind,
         display_name=body.get("display_name") or "",
         owner=body.get("owner") or "",
         notes=body.get("notes") or "",
+        platform_name=platform_name,
     )
 
 
@@ -98,6 +107,15 @@ def _reject_unknown(path: str, where: str, body: dict[Any, Any], allowed: tuple[
         if key not in allowed:
             hint = _did_you_mean(str(key), allowed) or f"; allowed: {', '.join(allowed)}"
             raise _error(path, f"{where}.{key}" if where else str(key), f"unknown key{hint}")
+
+
+def _as_yaml(key: object) -> str:
+    """A key as YAML spells it (``null``, ``true``, ``""``), not as Python does."""
+    if key is None:
+        return "null"
+    if isinstance(key, bool):
+        return str(key).lower()
+    return quote(key) if isinstance(key, str) else str(key)
 
 
 def _did_you_mean(word: str, choices: tuple[str, ...]) -> str:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -43,7 +44,22 @@ _FIX = "fix the file or pass another with --kubeconfig"
 _INTERACTIVE_MODES = ("Never", "IfAvailable", "Always")
 _EXEC_V1 = "client.authentication.k8s.io/v1"
 
-_YamlLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_NESTING = 100  # no kubeconfig, inventory or policy needs more; libyaml recurses per level
+_CONVERT = "cannot convert the value to its YAML type"
+
+
+class _YamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader, with dates kept as strings (kubectl reads ``2024-01-01`` as a name) and
+    PyYAML's own conversion failures (``!!int abc``, a 5000-digit number) as YAML errors."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (AttributeError, LookupError, TypeError, ValueError):
+            raise yaml.constructor.ConstructorError(None, None, _CONVERT, node.start_mark) from None
+
+
+_YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
 _Entry = TypeVar("_Entry")
 
 
@@ -183,16 +199,35 @@ def read_yaml_file(path: str, label: str, error: type[ScannerError], fix: str) -
         raise fail(f"cannot be read ({exc.strerror})") from None
     if size > MAX_FILE_BYTES or len(data) > MAX_FILE_BYTES:
         raise fail(f"larger than the {MAX_FILE_BYTES // 2**20} MiB limit", "pass the right file")
+    # kubectl (Go's YAML) also reads UTF-16 with a byte order mark: PowerShell writes that.
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-16" if utf16 else "utf-8-sig")
     except UnicodeDecodeError:
         text = "\0"
     if "\0" in text:
         raise fail("binary data, not a YAML text file", "pass the right file")
     try:
+        if nesting_depth(text, _YamlLoader) > MAX_NESTING:
+            raise fail(f"nested more than {MAX_NESTING} levels deep", "pass the right file")
         return yaml.load(text, Loader=_YamlLoader)
     except yaml.YAMLError as exc:
         raise fail(f"not valid YAML ({_yaml_problem(exc)})") from None
+
+
+def nesting_depth(text: str, loader: type[yaml.SafeLoader]) -> int:
+    """How deeply collections nest. Parsing events is iterative, while building the document
+    recurses once per level: libyaml's C code crashes the interpreter on ~50,000 levels."""
+    depth = deepest = 0
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_NESTING:
+                break
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return deepest
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:

@@ -115,6 +115,15 @@ class Target:
     problem: str | None = None
     cluster: ClusterEntry | None = field(default=None, repr=False)
     user: UserEntry | None = field(default=None, repr=False)
+    platform_name: str = ""  # the inventory's name for this cluster on the global cluster
+    kind_source: str | None = None  # None: the inventory's, or "unknown" when it gave none
+
+    @property
+    def kind_origin(self) -> str:
+        """Where ``kind`` came from: ``inventory``, ``discovery`` or ``unknown``."""
+        if self.kind_source is not None:
+            return self.kind_source
+        return "unknown" if self.kind == "unknown" else "inventory"
 
 
 @dataclass(frozen=True)
@@ -184,4 +193,53 @@ class Finding:
             message=str(data.get("message", "")),
             remediation=str(data.get("remediation", "")),
             waiver=Waiver.from_dict(data["waiver"]) if data.get("waiver") else None,
+        )
+
+
+PREFLIGHT_STATES = ("Passed", "Retry", "Failed")
+
+
+@dataclass(frozen=True)
+class PreflightCheck:
+    """One check of the platform's own upgrade preflight, as the global cluster recorded it."""
+
+    name: str
+    policy: str = ""
+    state: str = ""  # Passed, Retry or Failed; anything else is shown as it is
+    reason: str = ""
+    message: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "name": self.name,
+            "policy": self.policy,
+            "state": self.state,
+            "reason": self.reason,
+            "message": self.message,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PreflightCheck:
+        return cls(**{key: str(data.get(key) or "") for key in PREFLIGHT_KEYS})
+
+
+PREFLIGHT_KEYS = ("name", "policy", "state", "reason", "message")
+
+
+@dataclass(frozen=True)
+class Preflight:
+    """The checks the platform's upgrade operator last observed, and when."""
+
+    observed_at: str | None = None
+    checks: tuple[PreflightCheck, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"observed_at": self.observed_at, "checks": [c.to_dict() for c in self.checks]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Preflight:
+        observed = data.get("observed_at")
+        return cls(
+            observed_at=str(observed) if observed else None,
+            checks=tuple(PreflightCheck.from_dict(c) for c in data.get("checks") or ()),
         )

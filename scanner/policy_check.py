@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 import yaml
 
 from scanner.errors import PolicyError, VersionError
+from scanner.kubeconfig import MAX_NESTING, nesting_depth
 from scanner.versions import normalize_platform_version, parse_minor, parse_release
 
 Minor = tuple[int, int]  # a Kubernetes minor, (1, 31)
@@ -162,6 +163,23 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                 seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        # PyYAML lets ValueError & co. escape for `!!int abc` or a 5000-digit number.
+        try:
+            return super().construct_object(node, deep=deep)
+        except (AttributeError, LookupError, TypeError, ValueError):
+            raise yaml.constructor.ConstructorError(
+                None, None, "cannot convert the value to its YAML type", node.start_mark
+            ) from None
+
+
+def _date_as_text(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> str:
+    return loader.construct_scalar(node)
+
+
+# Dates stay strings: no policy value is a date, and 2024-02-30 would not even convert.
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _date_as_text)
+
 
 def read_yaml(data: bytes, path: str) -> Any:
     try:
@@ -169,6 +187,9 @@ def read_yaml(data: bytes, path: str) -> Any:
     except UnicodeDecodeError as exc:
         raise PolicyError(f"policy {path}: not UTF-8 text (byte {exc.start})") from None
     try:
+        if nesting_depth(text, _UniqueKeyLoader) > MAX_NESTING:
+            too_deep = f"nested more than {MAX_NESTING} levels deep"
+            raise PolicyError(f"policy {path}: invalid YAML: {too_deep}")
         document = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

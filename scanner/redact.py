@@ -16,8 +16,8 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from scanner.model import Finding
-from scanner.report import ClusterResult, Report
+from scanner.model import Finding, Preflight
+from scanner.report import ClusterResult, PlatformInfo, Report
 
 _URL_HOST = re.compile(
     r"\b[a-z][a-z0-9+.-]*://(?:[^@/\s]*@)?(\[[0-9a-f:.]+\]|[^/\s:\"'<>?#]+)", re.I
@@ -81,6 +81,7 @@ def redact(report: Report) -> Report:
         clusters=tuple(_redact_cluster(cluster, scrub) for cluster in report.clusters),
         notes=tuple(scrub(note) for note in report.notes),
         metadata=_redact_value(dict(report.metadata), scrub),
+        platform=_redact_platform(report.platform, scrub) if report.platform else None,
     )
 
 
@@ -91,6 +92,8 @@ def collect_hosts(report: Report) -> HostMap:
     for cluster in report.clusters:
         if cluster.error:
             hosts.add_url_hosts(cluster.error.message, "host")
+    for note in report.platform.notes if report.platform else ():
+        hosts.add_url_hosts(note, "host")
     machine = report.metadata.get("host")
     if isinstance(machine, str):
         hosts.add(machine, "host")
@@ -116,6 +119,19 @@ def _redact_cluster(cluster: ClusterResult, scrub: Callable[[str], str]) -> Clus
         error=replace(error, message=scrub(error.message)) if error else None,
         findings=tuple(_redact_finding(f, scrub) for f in cluster.findings),
     )
+
+
+def _redact_platform(platform: PlatformInfo, scrub: Callable[[str], str]) -> PlatformInfo:
+    """Platform notes and the preflight's words may name hosts (a check about a node)."""
+    preflight = platform.preflight
+    if preflight is not None:
+        checks = tuple(
+            replace(check, reason=scrub(check.reason), message=scrub(check.message))
+            for check in preflight.checks
+        )
+        preflight = Preflight(preflight.observed_at, checks)
+    notes = tuple(scrub(note) for note in platform.notes)
+    return replace(platform, notes=notes, preflight=preflight)
 
 
 def _redact_finding(finding: Finding, scrub: Callable[[str], str]) -> Finding:

@@ -9,11 +9,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.errors import ReportError
-from scanner.model import Finding, NodeSummary, Role, ScanError, Severity, Status, Verdict
+from scanner.model import (
+    Finding,
+    NodeSummary,
+    Preflight,
+    Role,
+    ScanError,
+    Severity,
+    Status,
+    Verdict,
+)
 from scanner.versions import KubeVersion, detect_provider
 
 SCHEMA_VERSION = 1
 TOOL_NAME = "upgrade-scanner"
+SOURCE_KUBECONFIG = "kubeconfig"  # scanned through a kubeconfig context
+SOURCE_RECORD = "platform-record"  # known only from the global cluster's record of it
 
 
 @dataclass(frozen=True)
@@ -32,6 +43,14 @@ class ClusterResult:
     upgrade_path: tuple[str, ...] = ()
     owner: str = ""
     notes: str = ""
+    source: str = SOURCE_KUBECONFIG
+    kind_source: str = ""  # inventory, discovery or unknown; "" means derive it from kind
+    recorded_version: str | None = None  # what the global cluster records, when it does
+
+    def __post_init__(self) -> None:
+        if not self.kind_source:  # reports from before discovery: only an inventory set kinds
+            origin = "unknown" if self.kind == "unknown" else "inventory"
+            object.__setattr__(self, "kind_source", origin)
 
     @property
     def top_finding(self) -> Finding | None:
@@ -55,6 +74,9 @@ class ClusterResult:
             "upgrade_path": list(self.upgrade_path),
             "owner": self.owner,
             "notes": self.notes,
+            "source": self.source,
+            "kind_source": self.kind_source,
+            "recorded_version": self.recorded_version,
         }
 
     @classmethod
@@ -77,6 +99,60 @@ class ClusterResult:
             upgrade_path=tuple(str(s) for s in data.get("upgrade_path") or ()),
             owner=str(data.get("owner") or ""),
             notes=str(data.get("notes") or ""),
+            source=str(data.get("source") or SOURCE_KUBECONFIG),
+            kind_source=str(data.get("kind_source") or ""),
+            recorded_version=_optional_text(data.get("recorded_version")),
+        )
+
+
+def _optional_text(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+CURRENT_FROM_FLAG = "flag"
+CURRENT_FROM_GLOBAL = "global-cluster"
+
+
+@dataclass(frozen=True)
+class PlatformInfo:
+    """What platform discovery found on the global cluster, for the report.
+
+    ``current_version`` is the current platform version the scan used (``from``), and
+    ``current_version_source`` says where it came from (``flag``, ``global-cluster`` or
+    ``None``); ``discovered_version`` is what the global cluster reports, if it does.
+    ``preflight`` is ``None`` when the platform has no result: never read that as a pass.
+    """
+
+    discovered: bool = False  # at least one platform API answered
+    current_version: str | None = None
+    current_version_source: str | None = None
+    discovered_version: str | None = None
+    records: int = 0
+    notes: tuple[str, ...] = ()
+    preflight: Preflight | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "discovered": self.discovered,
+            "current_version": self.current_version,
+            "current_version_source": self.current_version_source,
+            "discovered_version": self.discovered_version,
+            "records": self.records,
+            "notes": list(self.notes),
+            "preflight": self.preflight.to_dict() if self.preflight else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PlatformInfo:
+        preflight = data.get("preflight")
+        return cls(
+            discovered=bool(data.get("discovered")),
+            current_version=_optional_text(data.get("current_version")),
+            current_version_source=_optional_text(data.get("current_version_source")),
+            discovered_version=_optional_text(data.get("discovered_version")),
+            records=int(data.get("records") or 0),
+            notes=tuple(str(n) for n in data.get("notes") or ()),
+            preflight=Preflight.from_dict(preflight) if preflight else None,
         )
 
 
@@ -197,6 +273,7 @@ class Report:
     notes: tuple[str, ...] = ()
     metadata: Mapping[str, Any] = field(default_factory=dict)
     changes: Changes | None = None
+    platform: PlatformInfo | None = None  # None: a report from before platform discovery
     schema_version: int = SCHEMA_VERSION
 
     @property
@@ -219,6 +296,7 @@ class Report:
             "notes": list(self.notes),
             "metadata": dict(self.metadata),
             "changes": self.changes.to_dict() if self.changes else None,
+            "platform": self.platform.to_dict() if self.platform else None,
         }
 
     def to_json(self) -> str:
@@ -249,6 +327,7 @@ class Report:
                 notes=tuple(str(n) for n in data.get("notes") or ()),
                 metadata=dict(data.get("metadata") or {}),
                 changes=Changes.from_dict(data["changes"]) if data.get("changes") else None,
+                platform=PlatformInfo.from_dict(data["platform"]) if data.get("platform") else None,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ReportError(f"{where}: malformed report ({type(exc).__name__}: {exc})") from exc

@@ -1,7 +1,12 @@
 """The scan pipeline without click: kubeconfig + inventory -> targets -> collect -> evaluate.
 
-:func:`plan_scan` does everything that needs no network (and is what ``contexts`` shows);
-:func:`run_scan` adds collection and evaluation and returns the report model.
+:func:`plan_scan` does everything that needs no network; :func:`run_scan` adds platform
+discovery (on a thread, beside collection), collection and evaluation and returns the
+report model; :func:`survey` is what ``contexts`` shows.
+
+The current platform version is ``--from``, else what the global cluster reports. A
+``latest`` target needs it before anything is judged, so without ``--from`` the scan waits
+for discovery before collecting (and stops with a usage error if discovery cannot say).
 """
 
 from __future__ import annotations
@@ -15,16 +20,28 @@ from datetime import UTC, datetime
 
 from scanner import __version__
 from scanner.collect import CollectOptions, Collector, KubeCollector, Progress, collect_all
-from scanner.errors import UsageError
-from scanner.evaluate import EvaluationContext, build_report, onboarding_context, scan_context
+from scanner.coverage import Coverage, finish_report, plan_coverage, platform_notes
+from scanner.discovery import DiscoveryJob
+from scanner.errors import PolicyError, UsageError
+from scanner.evaluate import (
+    EvaluationContext,
+    build_report,
+    onboarding_context,
+    scan_context,
+    target_release,
+)
 from scanner.exitcodes import ExitCode
 from scanner.incluster import CONTEXT_NAME, in_cluster_target
 from scanner.inventory import Inventory, load_inventory
 from scanner.kubeconfig import Kubeconfig, default_kubeconfig_paths, load_kubeconfigs
-from scanner.model import Observation, Target, Verdict
-from scanner.policy import format_minor, load_policy
-from scanner.report import Report
+from scanner.model import Observation, Role, Target, Verdict
+from scanner.platform import SHADOW, Discovery
+from scanner.policy import Policy, format_minor, load_policy
+from scanner.report import CURRENT_FROM_FLAG, CURRENT_FROM_GLOBAL, PlatformInfo, Report
 from scanner.targets import select_candidates, select_targets
+from scanner.versions import VersionError, normalize_platform_version
+
+DISCOVERY_OFF = "platform discovery turned off (--no-discovery)"
 
 
 @dataclass(frozen=True)
@@ -47,12 +64,32 @@ class ScanRequest:
     policy: str | None = None
     collect: CollectOptions = field(default_factory=CollectOptions)
     command_line: str = ""
+    discovery: bool = True  # read the global cluster's records of the clusters it manages
+
+
+@dataclass(frozen=True)
+class Selected:
+    """The targets to scan (global first), the kubeconfig's other contexts (to tell a
+    cluster left out on purpose from one the kubeconfig lacks) and the inventory."""
+
+    targets: tuple[Target, ...]
+    unselected: tuple[Target, ...] = ()
+    inventory: Inventory | None = None
+
+    @property
+    def global_target(self) -> Target | None:
+        return next((t for t in self.targets if t.role is Role.GLOBAL), None)
 
 
 @dataclass(frozen=True)
 class Plan:
-    context: EvaluationContext
-    targets: tuple[Target, ...]
+    policy: Policy
+    context: EvaluationContext | None  # None: the current version is to come from discovery
+    selected: Selected
+
+    @property
+    def targets(self) -> tuple[Target, ...]:
+        return self.selected.targets
 
 
 def load_selection(selection: Selection) -> tuple[Kubeconfig, Inventory | None]:
@@ -63,6 +100,10 @@ def load_selection(selection: Selection) -> tuple[Kubeconfig, Inventory | None]:
 
 
 def select(selection: Selection) -> list[Target]:
+    return list(select_all(selection).targets)
+
+
+def select_all(selection: Selection) -> Selected:
     config, inventory = load_selection(selection)
     if selection.in_cluster:
         if selection.global_context:
@@ -74,20 +115,30 @@ def select(selection: Selection) -> list[Target]:
         workloads = select_candidates(
             config, include=selection.contexts, exclude=selection.excludes, inventory=inventory
         )
-        return [global_target, *workloads]
-    return select_targets(
-        config,
-        global_context=selection.global_context,
-        include=selection.contexts,
-        exclude=selection.excludes,
-        inventory=inventory,
-    )
+        targets = [global_target, *workloads]
+    else:
+        targets = select_targets(
+            config,
+            global_context=selection.global_context,
+            include=selection.contexts,
+            exclude=selection.excludes,
+            inventory=inventory,
+        )
+    chosen = {target.context for target in targets}
+    every = select_candidates(config, include=(), exclude=(), inventory=inventory)
+    others = tuple(target for target in every if target.context not in chosen)
+    return Selected(tuple(targets), others, inventory)
 
 
 def plan_scan(request: ScanRequest) -> Plan:
     # Policy first: a bad target or policy is reported before any file is parsed.
-    context = scan_context(load_policy(request.policy), request.target, request.from_version)
-    return Plan(context, tuple(select(request.selection)))
+    policy = load_policy(request.policy)
+    if request.from_version is None and request.discovery:
+        target_release(policy, request.target)  # the current version comes later
+        context = None
+    else:
+        context = scan_context(policy, request.target, request.from_version)
+    return Plan(policy, context, select_all(request.selection))
 
 
 def run_scan(
@@ -100,18 +151,43 @@ def run_scan(
     generated_at = _now()
     plan = plan_scan(request)
     loaded = time.monotonic()
+    global_target = plan.selected.global_target
+    job = None
+    if request.discovery and global_target is not None:
+        job = DiscoveryJob(global_target, request.collect)
+    discovery: Discovery | None = None
+    resolved = None
+    if plan.context is None and target_release(plan.policy, request.target).rule == "latest":
+        # Nothing can be judged without the current version: fail before collecting.
+        discovery = job.result() if job else None
+        resolved = resolve_current(plan.policy, request, discovery)
     observations = collect_targets(plan.targets, request.collect, collector_factory, progress)
     collected = time.monotonic()
-    metadata = run_metadata(request.command_line, request.collect, plan.context)
+    if job is not None and discovery is None:
+        discovery = job.result()
+    context, source, notes = resolved or resolve_current(plan.policy, request, discovery)
+    coverage = plan_coverage(
+        plan.targets, plan.selected.unselected, discovery or Discovery(), plan.selected.inventory
+    )
     report = build_report(
-        plan.targets,
-        observations,
-        plan.context,
+        [*coverage.targets, *(missed.target for missed in coverage.record_only)],
+        [*observations, *(missed.observation for missed in coverage.record_only)],
+        context,
         tool_version=__version__,
         generated_at=generated_at,
         duration_seconds=collected - started,
-        metadata=metadata,
+        metadata=run_metadata(request.command_line, request.collect, context),
     )
+    if discovery is None:
+        info = PlatformInfo(
+            current_version=_current(context),
+            current_version_source=source,
+            notes=(DISCOVERY_OFF,) if not request.discovery else (),
+        )
+        report = replace(report, platform=info)
+    else:
+        info = platform_info(discovery, context, source, (*notes, *platform_notes(coverage)))
+        report = finish_report(report, coverage, discovery, info)
     # Stage timings (seconds) make a slow scan explainable from its own report.
     finished = time.monotonic()
     stages = {
@@ -119,11 +195,96 @@ def run_scan(
         "collect": round(collected - loaded, 4),
         "evaluate": round(finished - collected, 4),
     }
+    if discovery is not None:
+        stages["discover"] = round(discovery.duration_seconds, 4)  # beside collection
     return replace(
         report,
         duration_seconds=finished - started,
         metadata={**report.metadata, "stages_seconds": stages},
     )
+
+
+def resolve_current(
+    policy: Policy, request: ScanRequest, discovery: Discovery | None
+) -> tuple[EvaluationContext, str | None, tuple[str, ...]]:
+    """The evaluation context with the current version from ``--from``, else from the global
+    cluster; also where it came from and notes. UsageError as :func:`scan_context` when a
+    ``latest`` target still has no current version."""
+    found = discovery.current_version if discovery else None
+    if request.from_version is not None:
+        context = scan_context(policy, request.target, request.from_version)
+        notes = []
+        if found and _platform_release(found) != _current(context):
+            notes.append(
+                f"the global cluster reports platform version {found}; "
+                f"--from {request.from_version} was used"
+            )
+        return context, CURRENT_FROM_FLAG, tuple(notes)
+    why = _why_no_current(discovery)
+    if found:
+        try:
+            return scan_context(policy, request.target, found), CURRENT_FROM_GLOBAL, ()
+        except (PolicyError, UsageError) as exc:
+            why = f"the global cluster reports platform version {found}, which is not usable: {exc}"
+            if _platform_release(found) == target_release(policy, request.target).version:
+                why = f"the global cluster already runs platform {found}"
+    try:
+        context = scan_context(policy, request.target, None)
+    except UsageError as exc:
+        raise UsageError(f"{exc}; {why}") from None
+    return context, None, (why,) if discovery is not None and found else ()
+
+
+def _why_no_current(discovery: Discovery | None) -> str:
+    if discovery is None:
+        return "platform discovery is off"
+    shadow = [note for note in discovery.notes if note.startswith(SHADOW.label)]
+    detail = shadow[0] if shadow else "; ".join(discovery.notes[:1])
+    return "the global cluster did not report its current version" + (
+        f" ({detail})" if detail else ""
+    )
+
+
+def _platform_release(text: str) -> str | None:
+    try:
+        return normalize_platform_version(text)
+    except VersionError:
+        return None
+
+
+def _current(context: EvaluationContext) -> str | None:
+    return context.from_release.version if context.from_release else None
+
+
+def platform_info(
+    discovery: Discovery,
+    context: EvaluationContext,
+    source: str | None,
+    notes: Sequence[str],
+) -> PlatformInfo:
+    return PlatformInfo(
+        discovered=bool(discovery.read),
+        current_version=_current(context),
+        current_version_source=source if _current(context) else None,
+        discovered_version=discovery.current_version,
+        records=len(discovery.records),
+        notes=(*discovery.notes, *notes),
+        preflight=discovery.preflight,
+    )
+
+
+def survey(
+    selection: Selection, options: CollectOptions, discovery: bool = True
+) -> tuple[Selected, Discovery | None, Coverage | None]:
+    """What ``contexts`` shows: the selection and, unless turned off, the platform records."""
+    selected = select_all(selection)
+    global_target = selected.global_target
+    # A broken global context cannot be asked; its CONFIG column already says why.
+    if not discovery or global_target is None or global_target.problem:
+        return selected, None, None
+    found = DiscoveryJob(global_target, options).result()
+    coverage = plan_coverage(selected.targets, selected.unselected, found, selected.inventory)
+    return selected, found, coverage
 
 
 def run_onboarding(

@@ -133,6 +133,7 @@ def _target(config: Kubeconfig, name: str, role: Role, inventory: Inventory | No
         problem="; ".join(problems) or None,
         cluster=cluster,
         user=user,
+        platform_name=entry.platform_name if entry else "",
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+from simfleet.platform import PlatformCluster, PlatformSpec
 from simfleet.spec import ClusterSpec, Failure, NodeSpec
 
 RHCOS = "Red Hat Enterprise Linux CoreOS 416.94.202410211619-0"
@@ -15,9 +16,10 @@ def demo() -> list[ClusterSpec]:
 
     Against a 4.3 target: eks-prod (1.30) and openshift-fin (1.29) are blocked, upi-dc2 has a
     kubelet two minors behind, tke-gz has a node on Docker, legacy-dc cannot be reached.
+    The global cluster serves the platform APIs (:func:`demo_platform`).
     """
     return [
-        ClusterSpec("global", "v1.34.5-1", node_count=3, latency=0.01),
+        ClusterSpec("global", "v1.34.5-1", node_count=3, latency=0.01, platform=demo_platform()),
         ClusterSpec("ipi-prod", "v1.33.7-4", node_count=5, latency=0.02, os_image=RHCOS),
         ClusterSpec(
             "upi-dc2",
@@ -71,6 +73,64 @@ def demo() -> list[ClusterSpec]:
         ClusterSpec("hosted-tenant", "v1.33.3-1", node_count=2, latency=0.02),
         ClusterSpec("legacy-dc", "v1.28.15", failure=Failure.REFUSED),
     ]
+
+
+def demo_platform() -> PlatformSpec:
+    """What the demo's global cluster records: every demo cluster, plus dr-standby, which has
+    no kubeconfig context; upi-dc2's record is stale (1.31, the cluster runs 1.32); the
+    hosted-tenant control plane is Upgrading; platform 4.2; preflight: one Passed, one Retry.
+    """
+    imported = {
+        "eks-prod": "v1.30.14-eks-931bdca",
+        "gke-analytics": "v1.31.6-gke.1020000",
+        "aks-web": "v1.32.3",
+        "ack-cn": "v1.33.1-aliyun.1",
+        "tke-gz": "v1.32.2-tke.3",
+        "k3s-edge": "v1.34.1+k3s1",
+        "rke2-lab": "v1.32.4+rke2r1",
+        "openshift-fin": "v1.29.10+4abdc8e",
+    }
+    clusters = [
+        PlatformCluster("global", version="v1.34.5-1"),
+        PlatformCluster("ipi-prod", version="v1.33.7-4", capi=True, infrastructure="DCSCluster"),
+        PlatformCluster(
+            "upi-dc2", version="v1.31.9-2", capi=True, infrastructure="UserProvisionedCluster"
+        ),
+        *(
+            # An imported cluster may also have a Cluster API record, with no references.
+            PlatformCluster(name, type="Imported", version=version, capi=name == "eks-prod")
+            for name, version in imported.items()
+        ),
+        PlatformCluster(
+            "hosted-tenant",
+            version="v1.33.3-1",
+            capi=True,
+            control_plane="KamajiControlPlane",
+            tcp_status="Upgrading",
+            tcp_version="v1.34.1",
+        ),
+        PlatformCluster(
+            "legacy-dc", version="v1.28.15", capi=True, infrastructure="UserProvisionedCluster"
+        ),
+        PlatformCluster("dr-standby", version="v1.32.6-3", capi=True, infrastructure="DCSCluster"),
+    ]
+    checks = (
+        {
+            "name": "etcd-health",
+            "policy": "Required",
+            "state": "Passed",
+            "reason": "Healthy",
+            "message": "3/3 etcd members healthy",
+        },
+        {
+            "name": "workload-clusters-ready",
+            "policy": "Required",
+            "state": "Retry",
+            "reason": "ClusterUpgrading",
+            "message": "hosted-tenant is upgrading; the check runs again when it is done",
+        },
+    )
+    return PlatformSpec(clusters=clusters, current={"version": "v4.2.3"}, preflight=checks)
 
 
 _SUFFIXES = ("-1", "-4", "-eks-{h}", "-gke.{n}", "-aliyun.1", "-tke.3", "+k3s1", "+rke2r1", "")

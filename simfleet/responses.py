@@ -108,7 +108,7 @@ def node_items(spec: ClusterSpec) -> list[dict[str, Any]]:
 def _node_item(spec: ClusterSpec, index: int, node: NodeSpec) -> dict[str, Any]:
     name = f"{spec.name}-node-{index + 1}"
     kubelet = node.kubelet_version or spec.default_kubelet_version
-    uid = str(uuid.uuid5(uuid.NAMESPACE_DNS, f"{name}.simfleet.invalid"))
+    uid = uid_for(name)
     labels = {
         "kubernetes.io/arch": "amd64",
         "kubernetes.io/hostname": name,
@@ -185,10 +185,20 @@ def decode_continue(token: str) -> int:
 
 def node_list_page(items: list[dict[str, Any]], limit: int, continue_token: str) -> dict[str, Any]:
     """One page of a NodeList; limit <= 0 means everything from the continue point."""
+    return {"kind": "NodeList", "apiVersion": "v1", **list_page(items, limit, continue_token)}
+
+
+def list_page(items: list[dict[str, Any]], limit: int, continue_token: str) -> dict[str, Any]:
+    """``metadata`` and ``items`` of one page of any list (limit <= 0: all the rest)."""
     start = decode_continue(continue_token) if continue_token else 0
     end = len(items) if limit <= 0 else min(len(items), start + limit)
     metadata: dict[str, Any] = {"resourceVersion": "1"}
     if end < len(items):
         metadata["continue"] = encode_continue(end)
         metadata["remainingItemCount"] = len(items) - end
-    return {"kind": "NodeList", "apiVersion": "v1", "metadata": metadata, "items": items[start:end]}
+    return {"metadata": metadata, "items": items[start:end]}
+
+
+def uid_for(name: str) -> str:
+    """A stable object uid, as every API object has one."""
+    return str(uuid.uuid5(uuid.NAMESPACE_DNS, f"{name}.simfleet.invalid"))

@@ -23,7 +23,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from simfleet import responses
+from simfleet import platform, responses
 from simfleet.spec import Failure
 from simfleet.state import ClusterState
 
@@ -94,6 +94,7 @@ class LoopServer:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._stopping = asyncio.Event()
         self._shutdown_started = False
+        self._ports: dict[str, int] = {}  # every listener's port: platform records point at them
         self.stopped = threading.Event()  # set once the loop has stopped and closed
 
     def start(self, states: Sequence[ClusterState], lifetime: float) -> dict[str, int]:
@@ -138,7 +139,8 @@ class LoopServer:
     async def _listen_all(self, states: Sequence[ClusterState], lifetime: float) -> dict[str, int]:
         self._loop.call_later(lifetime, self._begin_shutdown)
         ports = await asyncio.gather(*(self._listen(state) for state in states))
-        return {state.spec.name: port for state, port in zip(states, ports, strict=True)}
+        self._ports = {state.spec.name: port for state, port in zip(states, ports, strict=True)}
+        return dict(self._ports)
 
     async def _listen(self, state: ClusterState) -> int:
         failure = state.spec.failure
@@ -278,10 +280,28 @@ class LoopServer:
             return await self._version(state, writer, keep)
         if path == "/api/v1/nodes":
             return await _nodes(state, request, writer)
+        if path in platform.PATHS and spec.platform is not None:
+            return await self._platform(spec.platform, platform.PATHS[path], request, writer)
         if path in ("/healthz", "/livez", "/readyz"):
             await _send(writer, 200, b"ok", "text/plain; charset=utf-8", keep)
             return keep
         await _send_status(writer, 404, _NOT_FOUND, keep)
+        return keep
+
+    async def _platform(
+        self,
+        spec: platform.PlatformSpec,
+        key: str,
+        request: _Request,
+        writer: asyncio.StreamWriter,
+    ) -> bool:
+        keep = request.keep_alive
+        try:
+            code, body = platform.answer(spec, key, self._ports, request.query)
+        except ValueError as exc:  # a bad limit, or responses.BadContinue
+            await _send_status(writer, 400, str(exc), keep)
+            return keep
+        await _send_json(writer, code, body, keep)
         return keep
 
     async def _version(self, state: ClusterState, writer: asyncio.StreamWriter, keep: bool) -> bool:

@@ -7,7 +7,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+if TYPE_CHECKING:  # simfleet.platform builds its documents with responses, which imports us
+    from simfleet.platform import PlatformSpec
 
 AuthMode = Literal["token", "cert", "exec", "basic"]
 ExecMode = Literal["ok", "fail", "hang"]
@@ -71,6 +74,7 @@ class ClusterSpec:
     failure: Failure | str | None = None
     exec_mode: ExecMode = "ok"
     missing_client_cert: bool = False  # kubeconfig points at a client cert file that is absent
+    platform: PlatformSpec | None = None  # the platform APIs a global cluster serves
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
@@ -125,6 +129,10 @@ class ClusterSpec:
         values = dict(data)
         if values.get("nodes") is not None:
             values["nodes"] = tuple(NodeSpec(**node) for node in values["nodes"])
+        if values.get("platform") is not None:
+            from simfleet.platform import PlatformSpec
+
+            values["platform"] = PlatformSpec.from_dict(values["platform"])
         return cls(**values)
 
 

@@ -339,7 +339,7 @@ def test_webhook_posts_the_summary_of_the_json_report(
     assert "Authorization" not in request.headers
     payload = json.loads(body(mock.calls[0]))
     assert payload == {
-        "text": "NOT_READY: upgrade to 4.3 from 4.2; 8 clusters: 2 pass, 2 warn, 2 blocked, "
+        "text": "NOT_READY: upgrade to 4.3 from 4.2; 9 clusters: 2 pass, 3 warn, 2 blocked, "
         "2 unknown",
         "verdict": "NOT_READY",
         "target": "4.3",

@@ -86,7 +86,8 @@ def test_json_to_stdout_is_parseable(cli: Any, demo_fleet: RunningFleet) -> None
     result = cli(*scan_args(demo_fleet, "--context", "aks-web", "--json", "-"))
     report = json.loads(result.out)
     assert report["schema_version"] == 1
-    assert [c["context"] for c in report["clusters"]] == ["global", "aks-web"]
+    # dr-standby has no kubeconfig context: the global cluster's records add it.
+    assert [c["context"] for c in report["clusters"]] == ["global", "aks-web", "dr-standby"]
     required = {
         "schema_version", "tool", "generated_at", "duration_seconds", "target", "from",
         "policy", "verdict", "exit_code", "summary", "clusters",
@@ -133,7 +134,7 @@ def test_no_secret_in_any_output_at_verbose(
     [
         (["scan"], "Missing option '--target'"),
         (["scan", "--target", "5.0"], "unknown platform version '5.0'"),
-        (["scan", "--target", "4.2"], "--from is required for --target 4.2"),
+        (["scan", "--target", "4.2", "--no-discovery"], "--from is required for --target 4.2"),
         (["scan", "--target", "4.3", "--timeout", "0"], "--timeout"),
         (["scan", "--target", "4.3", "-q", "-v"], "cannot be used together"),
         (["scan", "--target", "4.3", "--kubeconfig", "/nonexistent/kc"], "/nonexistent/kc"),

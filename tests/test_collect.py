@@ -200,3 +200,20 @@ def test_a_collector_bug_is_kept_as_a_value() -> None:
     observations = collect_all([Target("x", Role.GLOBAL, "x")], broken, concurrency=2, budget=5)
     assert observations[0].error is not None
     assert "RuntimeError" in observations[0].error.message
+
+
+def test_environment_proxy_is_honoured_like_kubectl(
+    demo_fleet: RunningFleet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # kubectl (client-go) sends requests through HTTPS_PROXY unless NO_PROXY matches the host.
+    targets = targets_of(demo_fleet.kubeconfig, include=["aks-web"])
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")  # nothing listens on port 9
+    collector = KubeCollector(CollectOptions(timeout=2, retries=0, nodes=False))
+    through_proxy = collector(targets[1])
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    bypassed = collector(targets[1])
+    collector.close()
+    assert through_proxy.error is not None
+    assert through_proxy.error.category is ErrorCategory.UNREACHABLE
+    assert "proxy" in through_proxy.error.message
+    assert bypassed.error is None

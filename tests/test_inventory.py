@@ -57,7 +57,8 @@ def test_empty_inventory(tmp_path: Path, text: str) -> None:
     [
         ("contexts:\n  a: {onwer: me}\n", 'contexts."a".onwer: unknown key; did you mean "owner"?'),
         ("contexts:\n  a: {colour: red}\n",
-         'contexts."a".colour: unknown key; allowed: kind, display_name, owner, notes'),
+         'contexts."a".colour: unknown key; allowed: kind, display_name, owner, notes, '
+         "platform_name"),
         ("context:\n  a: {kind: ipi}\n", 'context: unknown key; did you mean "contexts"?'),
         ("contexts:\n  a: {kind: IPI}\n",
          'contexts."a".kind: "IPI" is not one of ipi, upi, hosted, third-party, unknown; '
@@ -67,7 +68,10 @@ def test_empty_inventory(tmp_path: Path, text: str) -> None:
          'unknown; did you mean "third-party"?'),
         ("contexts:\n  a: {owner: 42}\n", 'contexts."a".owner: must be a string'),
         ("contexts:\n  a: ipi\n",
-         'contexts."a": must be a mapping with keys kind, display_name, owner, notes'),
+         'contexts."a": must be a mapping with keys kind, display_name, owner, notes, '
+         "platform_name"),
+        ('contexts:\n  "a*": {platform_name: a}\n',
+         'contexts."a*".platform_name: names one cluster, so it needs an exact context name'),
         ("contexts:\n- a\n",
          "contexts: must be a mapping of context name or glob to an entry"),
         ("contexts:\n  1: {kind: ipi}\n",

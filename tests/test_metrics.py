@@ -57,7 +57,7 @@ def test_ready_verdict_and_run_facts() -> None:
 def test_cluster_counts() -> None:
     assert families()["upgrade_scanner_clusters"] == [
         ({"target": "4.3", "status": "PASS"}, 2),
-        ({"target": "4.3", "status": "WARN"}, 2),
+        ({"target": "4.3", "status": "WARN"}, 3),
         ({"target": "4.3", "status": "BLOCKED"}, 2),
         ({"target": "4.3", "status": "UNKNOWN"}, 2),
     ]
@@ -78,6 +78,7 @@ def test_one_info_series_per_cluster() -> None:
         info(OCP_CONTEXT, "workload", "third-party", "openshift", "v1.32.5+ab12cd3", "WARN"),
         info("gke-analytics", "workload", "third-party", "gke", "", "UNKNOWN"),
         info("aks-dev", "workload", "third-party", "", "", "UNKNOWN"),
+        info("dr-standby", "workload", "ipi", "platform", "v1.32.6-3", "WARN"),
     ]
 
 

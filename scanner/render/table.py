@@ -7,9 +7,12 @@ from collections.abc import Sequence
 import click
 from tabulate import tabulate
 
+from scanner.coverage import Coverage
 from scanner.model import Status, Target, Verdict
+from scanner.platform import Discovery, PlatformRecord
 from scanner.render import RenderOptions
-from scanner.report import Changes, ClusterResult, Report
+from scanner.render.platform_text import platform_lines
+from scanner.report import SOURCE_RECORD, Changes, ClusterResult, Report
 
 _STATUS_COLOURS = {
     Status.PASS: "green",
@@ -27,6 +30,8 @@ def render(report: Report, options: RenderOptions) -> str:
     table = tabulate(rows, headers=headers, tablefmt="plain", disable_numparse=True)
     lines = [table, ""]
     lines.extend(f"note: {note}" for note in report.notes)
+    if report.platform is not None:
+        lines.extend(f"platform: {_clean(line)}" for line in platform_lines(report.platform))
     lines.append(render_verdict_line(report, options))
     return "\n".join(lines) + "\n"
 
@@ -53,11 +58,18 @@ def _row(cluster: ClusterResult, options: RenderOptions) -> list[str]:
         cluster.role.value,
         cluster.kind,
         cluster.provider or "-",
-        _clean(cluster.version.git_version) if cluster.version else "-",
+        _version(cluster),
         _nodes(cluster),
         status,
         _clean(_finding_text(cluster)),
     ]
+
+
+def _version(cluster: ClusterResult) -> str:
+    if cluster.version is None:
+        return "-"
+    recorded = " (recorded)" if cluster.source == SOURCE_RECORD else ""
+    return _clean(cluster.version.git_version or str(cluster.version)) + recorded
 
 
 def _nodes(cluster: ClusterResult) -> str:
@@ -84,7 +96,14 @@ def _clean(text: str) -> str:
     return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
-def render_targets(targets: Sequence[Target]) -> str:
+def render_targets(
+    targets: Sequence[Target],
+    coverage: Coverage | None = None,
+    discovery: Discovery | None = None,
+) -> str:
+    """``contexts``: the selected contexts and, with discovery, the platform record each one
+    is, then the records no kubeconfig context covers."""
+    shown = coverage.targets if coverage is not None else targets
     rows = [
         [
             _clean(t.context),
@@ -93,12 +112,35 @@ def render_targets(targets: Sequence[Target]) -> str:
             _clean(t.server) or "-",
             _clean(t.problem) if t.problem else "ok",
         ]
-        for t in targets
+        for t in shown
     ]
+    headers = ["CONTEXT", "ROLE", "KIND", "SERVER", "CONFIG"]
+    lines = []
+    if coverage is not None and discovery is not None:
+        headers.append("PLATFORM RECORD")
+        for row, target in zip(rows, shown, strict=True):
+            record = coverage.matches.get(target.context)
+            unknown = "not registered" if discovery.registry_read else "-"
+            row.append(_record_text(record) if record else unknown)
+        for missed in coverage.record_only:
+            target = missed.target
+            row = [_clean(target.context), "-", target.kind, _clean(target.server) or "-"]
+            rows.append([*row, "no kubeconfig context", _record_text(missed.record)])
+        lines = [f"platform: {_clean(note)}" for note in discovery.notes]
+        if discovery.current_version:
+            lines.append(f"platform: current version {_clean(discovery.current_version)}")
     table = tabulate(
-        rows, headers=["CONTEXT", "ROLE", "KIND", "SERVER", "CONFIG"], tablefmt="plain"
+        rows,
+        headers=headers,
+        tablefmt="plain",
+        disable_numparse=True,  # a context named 1.10 is not the number 1.1
     )
-    return table + "\n"
+    return "\n".join([table, *lines]) + "\n"
+
+
+def _record_text(record: PlatformRecord) -> str:
+    details = ", ".join(part for part in (record.kind, record.version) if part)
+    return _clean(record.name + (f" ({details})" if details else ""))
 
 
 def render_changes(changes: Changes) -> str:
@@ -113,5 +155,10 @@ def render_changes(changes: Changes) -> str:
     head = f"changes since {changes.since} (previous verdict {changes.previous_verdict})"
     if not rows:
         return f"{head}: none\n"
-    table = tabulate(rows, headers=["CHANGE", "CONTEXT", "FROM", "TO", "DETAIL"], tablefmt="plain")
+    table = tabulate(
+        rows,
+        headers=["CHANGE", "CONTEXT", "FROM", "TO", "DETAIL"],
+        tablefmt="plain",
+        disable_numparse=True,
+    )
     return f"{head}\n{table}\n"

@@ -38,6 +38,16 @@ Template context (the variables of ``report.md.j2`` and ``report.html.j2``):
 ``run``
     Run metadata as ``[(label, value), ...]`` strings: tool, verdict, policy id/source/sha256,
     target, from, generated at, duration, host, user, command line (``"unknown"`` if absent).
+``platform``
+    What platform discovery found (:class:`scanner.report.PlatformInfo`: ``discovered``,
+    ``current_version``, ``current_version_source``, ``discovered_version``, ``records``,
+    ``notes``, ``preflight``), or ``None`` for a report from before discovery existed.
+``platform_facts``
+    ``[(label, value), ...]`` strings: discovery, current version, preflight summary
+    (``no result yet`` when the platform has none: never a pass); ``[]`` without ``platform``.
+``preflight_checks``
+    The platform preflight's checks (``name``, ``policy``, ``state``, ``reason``,
+    ``message``), Failed first, then Retry, other states, Passed; ``[]`` when there are none.
 ``change_sections``
     ``[(label, attribute), ...]`` of ``report.changes`` (``None`` unless the run was compared
     with the previous one in its ``--output-dir``): ``new_blockers``, ``resolved``,
@@ -52,7 +62,9 @@ The HTML template also gets ``stylesheet`` and ``script`` (the contents of ``rep
 and ``report.js``, from the same search path, so a user directory can replace them) and
 ``script_hash`` (the CSP source allowing exactly that script).
 
-Filters, each taking a cluster: ``version_text`` (``v1.30.4`` or ``-``), ``current_minor``
+Filters, each taking a cluster: ``version_text`` (``v1.30.4``, ``v1.30.4 (recorded)`` for a
+cluster known only from its platform record, or ``-``), ``kind_text`` (``ipi (inventory)``,
+``hosted (platform)``, ``unknown``), ``current_minor``
 (``1.30`` or empty), ``nodes_text`` (``3 nodes``), ``kubelet_spread`` (``1.29-1.30``),
 ``kubelet_detail`` (``v1.30.4 x2, v1.29.9 x1``), ``error_hint`` (what to check for an
 UNKNOWN cluster). And ``md``, which escapes any value for Markdown.
@@ -69,15 +81,17 @@ import jinja2
 from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
-from scanner.model import ErrorCategory, Role, Severity, Status, Verdict
+from scanner.model import ErrorCategory, PreflightCheck, Role, Severity, Status, Verdict
 from scanner.render import RenderOptions
 from scanner.render.chart import version_chart
-from scanner.report import ClusterResult, Report
+from scanner.render.platform_text import current_text, discovery_text, preflight_text
+from scanner.report import SOURCE_RECORD, ClusterResult, PlatformInfo, Report
 from scanner.versions import parse_git_version
 
 TEMPLATE_PACKAGE = "scanner.templates"
 UNKNOWN = "unknown"
 
+_KIND_SOURCES = {"inventory": "inventory", "discovery": "platform"}
 _STATUS_ORDER = {Status.BLOCKED: 0, Status.UNKNOWN: 1, Status.WARN: 2, Status.PASS: 3}
 _SEVERITY_ORDER = {Severity.BLOCKER: 0, Severity.WARNING: 1, Severity.INFO: 2}
 # C0/C1 control characters (ANSI colour codes from a server, NUL, ...), lone surrogates and
@@ -180,6 +194,7 @@ def environment(options: RenderOptions, *, markdown: bool = False) -> jinja2.Env
     env.filters.update(
         md=md,
         version_text=version_text,
+        kind_text=kind_text,
         nodes_text=nodes_text,
         kubelet_spread=kubelet_spread,
         kubelet_detail=kubelet_detail,
@@ -204,7 +219,17 @@ def error_hint(cluster: ClusterResult) -> str:
 
 
 def version_text(cluster: ClusterResult) -> str:
-    return str(cluster.version) if cluster.version else "-"
+    if cluster.version is None:
+        return "-"
+    return (
+        f"{cluster.version} (recorded)" if cluster.source == SOURCE_RECORD else str(cluster.version)
+    )
+
+
+def kind_text(cluster: ClusterResult) -> str:
+    """The kind and where it came from: the inventory, or the platform's records."""
+    source = _KIND_SOURCES.get(cluster.kind_source)
+    return f"{cluster.kind} ({source})" if source and cluster.kind != "unknown" else cluster.kind
 
 
 def current_minor(cluster: ClusterResult) -> str:
@@ -271,7 +296,27 @@ def build_context(report: Report) -> dict[str, Any]:
         "run": run_metadata(report),
         "chart": version_chart(report.clusters, window, report.target),
         "change_sections": CHANGE_LABELS,
+        "platform": report.platform,
+        "platform_facts": platform_facts(report.platform),
+        "preflight_checks": _preflight_checks(report.platform),
     }
+
+
+def platform_facts(platform: PlatformInfo | None) -> list[tuple[str, str]]:
+    if platform is None:
+        return []
+    return [
+        ("Discovery", discovery_text(platform)),
+        ("Current version", current_text(platform)),
+        ("Preflight", preflight_text(platform.preflight)),
+    ]
+
+
+def _preflight_checks(platform: PlatformInfo | None) -> list[PreflightCheck]:
+    if platform is None or platform.preflight is None:
+        return []
+    order = {"Failed": 0, "Retry": 1, "Passed": 3}
+    return sorted(platform.preflight.checks, key=lambda check: order.get(check.state, 2))
 
 
 def _display_key(cluster: ClusterResult) -> tuple[int, int, str]:

@@ -13,13 +13,15 @@ from scanner.model import (
     ErrorCategory,
     Finding,
     NodeSummary,
+    Preflight,
+    PreflightCheck,
     Role,
     ScanError,
     Severity,
     Status,
     Verdict,
 )
-from scanner.report import ClusterResult, PolicyRef, Report
+from scanner.report import ClusterResult, PlatformInfo, PolicyRef, Report
 from scanner.versions import parse_git_version
 
 HOSTILE_CONTEXT = "<img src=x onerror=alert(1)>|pipe"
@@ -37,6 +39,7 @@ SERVER_HOSTS = (
     "34.120.1.9",
     "aks-dev-4f2a.hcp.westeurope.azmk8s.io",
     "corp-proxy.example.net",
+    "dr-standby.platform.example.com",
 )
 MULTILINE_ERROR = (
     'Get "https://34.120.1.9:443/version": context deadline exceeded\n'
@@ -213,6 +216,56 @@ def clusters() -> tuple[ClusterResult, ...]:
                 "token expired, run `az aks get-credentials`",
             ),
         ),
+        ClusterResult(
+            context="dr-standby",
+            name="dr-standby",
+            role=Role.WORKLOAD,
+            kind="ipi",
+            provider="platform",
+            server="https://dr-standby.platform.example.com:6443",
+            status=Status.WARN,
+            version=parse_git_version("v1.32.6-3"),
+            findings=(
+                _finding(
+                    "not-scanned",
+                    "dr-standby",
+                    Severity.WARNING,
+                    "not scanned directly; add a context to verify (known only from the "
+                    "global cluster's record: recorded version v1.32.6-3, phase Running)",
+                    "add a kubeconfig context for this cluster and re-run the scan",
+                ),
+            ),
+            source="platform-record",
+            kind_source="discovery",
+            recorded_version="v1.32.6-3",
+        ),
+    )
+
+
+def platform() -> PlatformInfo:
+    return PlatformInfo(
+        discovered=True,
+        current_version="4.2",
+        current_version_source="global-cluster",
+        discovered_version="v4.2.3",
+        records=9,
+        notes=(
+            "1 cluster recorded on the global cluster with no kubeconfig context, reported "
+            "from the record: dr-standby",
+        ),
+        preflight=Preflight(
+            "2025-11-20T09:02:11Z",
+            (
+                PreflightCheck("etcd-health", "Required", "Passed", "Healthy", "3/3 healthy"),
+                PreflightCheck(
+                    "node-disk|pressure",
+                    "Optional",
+                    "Retry",
+                    "DiskPressure",
+                    "node `global-2` on global.platform.example.com is at 91% disk",
+                ),
+            ),
+        ),
     )
 
 
@@ -232,6 +285,7 @@ def canonical_report() -> Report:
         exit_code=1,
         clusters=clusters(),
         notes=("Upgrade path 4.2 -> 4.3 is supported.",),
+        platform=platform(),
         metadata={
             "host": "ops-bastion-01",
             "user": "alice",

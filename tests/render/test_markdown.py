@@ -33,7 +33,7 @@ def test_matches_golden_file(text: str) -> None:
 
 def test_every_table_row_has_the_header_column_count(text: str) -> None:
     tables = re.findall(r"(?:^\|.*\n)+", text, flags=re.MULTILINE)
-    assert len(tables) == 3  # clusters, findings, run metadata
+    assert len(tables) == 4  # platform preflight, clusters, findings, run metadata
     for table in tables:
         widths = {len(UNESCAPED_PIPE.findall(row)) for row in table.splitlines()}
         assert len(widths) == 1, table
@@ -83,7 +83,7 @@ def test_md_filter(raw: str, escaped: str) -> None:
 def test_user_template_dir_is_searched_first(tmp_path: Path) -> None:
     (tmp_path / "report.md.j2").write_text("Company: {{ verdict|md }} {{ summary.total }}\n")
     out = render(canonical_report(), RenderOptions(template_dir=str(tmp_path)))
-    assert out == "Company: NOT_READY 8\n"
+    assert out == "Company: NOT_READY 9\n"
 
 
 def test_a_value_without_md_filter_is_refused(tmp_path: Path) -> None:

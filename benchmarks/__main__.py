@@ -1,0 +1,205 @@
+"""python -m benchmarks (make bench): print the figures and write docs/benchmarks.md.
+
+Figures, never asserts. Every server is a simfleet child process on 127.0.0.1 with a hard
+lifetime, also terminated when its block ends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchmarks import scans, tables, tools
+from benchmarks.fleet import FleetError, serve_synthetic
+from benchmarks.measure import REPO_ROOT
+from benchmarks.tables import Results
+
+
+def _ints(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip()]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--counts", type=_ints, default=[100, 300, 1000], help="fleet sizes")
+    parser.add_argument("--concurrency", type=int, default=32, help="the default (32)")
+    parser.add_argument(
+        "--extra-concurrency",
+        type=_ints,
+        default=[64, 128],
+        help="also tried on the largest fleet",
+    )
+    parser.add_argument("--kubectl-sample", type=int, default=20, help="contexts for kubectl")
+    parser.add_argument("--runs", type=int, default=3, help="renders per format (median)")
+    parser.add_argument("--startup-runs", type=int, default=5, help="runs per start-up figure")
+    parser.add_argument(
+        "--output", type=Path, default=REPO_ROOT / "docs" / "benchmarks.md", help="markdown file"
+    )
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    return parser
+
+
+def run_scans(args: argparse.Namespace, results: Results, workdir: Path) -> None:
+    largest, smallest = max(args.counts), min(args.counts)
+    for count in args.counts:
+        extra = [c for c in args.extra_concurrency if c != args.concurrency]
+        concurrencies = [args.concurrency, *(extra if count == largest else [])]
+        # Long enough for every scan here; the server stops by itself after it.
+        lifetime = 60 + 45 * len(concurrencies)
+        _progress(f"fleet of {count}: scans at concurrency {concurrencies}")
+        try:
+            with serve_synthetic(count, workdir, lifetime) as fleet:
+                results.notes.append(
+                    f"fleet of {count}: {len(fleet.hanging)} hang after TLS, "
+                    f"{len(fleet.refused)} refused; server ready in "
+                    f"{fleet.startup_seconds:.1f} s"
+                )
+                if count == smallest:
+                    # Unmeasured: the first scan pays for cold file caches and .pyc files.
+                    scans.measure_scan(fleet, args.concurrency, workdir)
+                for concurrency in concurrencies:
+                    results.scans.append(scans.measure_scan(fleet, concurrency, workdir))
+                results.client_build[count] = scans.client_build_seconds(fleet.kubeconfig)
+                if count == smallest:
+                    sample = fleet.healthy[: args.kubectl_sample]
+                    _progress(f"kubectl loop over {len(sample)} contexts")
+                    for label, kubectl in tools.kubectl_binaries():
+                        loop = tools.kubectl_loop(label, kubectl, fleet.kubeconfig, sample)
+                        results.kubectl.append(loop)
+        except FleetError as exc:
+            results.notes.append(f"fleet of {count} not measured: {exc}")
+
+
+def run_rendering(args: argparse.Namespace, results: Results) -> None:
+    reports = {
+        count: scan.report() for count in args.counts if (scan := results.scan(count)) is not None
+    }
+    if reports:
+        first = reports[min(reports)]
+        cold = scans.warm_up_renderers(first)
+        results.notes.append(
+            f"first render of every format ({len(first.clusters)} clusters, includes importing "
+            f"jinja2/tabulate and compiling templates): {cold:.3f} s"
+        )
+    for count, report in reports.items():
+        results.render_total[count] = sum(scans.render_seconds(report, args.runs).values())
+    largest = max(args.counts)
+    if largest in reports:
+        results.render_large[f"scan report ({largest})"] = scans.render_seconds(
+            reports[largest], args.runs
+        )
+    dataset = scans.large_dataset_report(largest)
+    if dataset is not None:
+        results.render_large[f"tests dataset large_report({largest})"] = scans.render_seconds(
+            dataset, args.runs
+        )
+
+
+def run_startup(args: argparse.Namespace, results: Results) -> None:
+    for option in ("--help", "--version"):
+        results.startup[option] = tools.startup_seconds(option, args.startup_runs)
+    if any(s > tables.STARTUP_TARGET for s in results.startup.values()):
+        results.slow_imports = tools.slowest_imports(15)
+
+
+def document(
+    args: argparse.Namespace, results: Results, machine: dict[str, str], elapsed: float
+) -> str:
+    large, small = max(args.counts), min(args.counts)
+    python = os.path.relpath(sys.executable, REPO_ROOT)
+    command = " ".join([python, "-m", "benchmarks", *sys.argv[1:]])
+    parts = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench`; figures, not assertions. Re-run it to refresh this page.",
+        "",
+        f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        *(f"- {key}: {value}" for key, value in machine.items()),
+        f"- command: `{command}` (from the repository root; took {elapsed:.0f} s)",
+        "",
+        "## Targets",
+        "",
+        tables.targets_table(results, large, small),
+        "",
+        f"## Scans of the synthetic fleet (`--timeout {scans.TIMEOUT:g} --retries 0`)",
+        "",
+        tables.scan_table(results),
+        "",
+        "## Per cluster: upgrade-scanner vs a kubectl loop",
+        "",
+        tables.kubectl_table(results, small, large),
+        "",
+        "## Start-up",
+        "",
+        tables.startup_table(results, args.startup_runs),
+        "",
+    ]
+    if results.slow_imports:
+        parts += ["### Slowest imports at start-up", "", tables.imports_table(results), ""]
+    parts += [
+        f"## Rendering a {large}-cluster report (median of {args.runs} per format)",
+        "",
+        tables.render_table(results),
+        "",
+        "## How it is measured",
+        "",
+        *(f"- {line}" for line in _method(args)),
+        *(f"- {note}" for note in results.notes),
+        "",
+    ]
+    return "\n".join(parts)
+
+
+def _method(args: argparse.Namespace) -> list[str]:
+    return [
+        "Fleet: `python -m simfleet serve --fleet synthetic --count N --shared-ca` in its own "
+        "process (not sharing the scanner's GIL) on 127.0.0.1: latency 20-300 ms per "
+        "response, 2% accept TLS and never answer, 1% refuse connections, seed 0.",
+        "Scan: `python -m scanner scan --target 4.3 --from 4.2 --kubeconfig F --timeout 2 "
+        "--retries 0 --concurrency C --json OUT --no-progress -q` as a child process; wall "
+        "clock, CPU (user+sys) and peak RSS of that child from `os.wait4`. load/collect/"
+        "evaluate come from the report's `metadata.stages_seconds`.",
+        "Client build (in-process, kubernetes already imported): load the kubeconfig, select "
+        "the targets, `ClientFactory(2).build()` each, close them. Render all: every format "
+        f"in `RENDERERS`, in-process, sum of the per-format medians of {args.runs}.",
+        "Fleet server CPU: the simfleet process's user+sys CPU during the scan (/proc); with "
+        "few cores, scanner and server compete for them.",
+        f"kubectl: `kubectl --kubeconfig F --context X version -o json --request-timeout=2s` "
+        f"for the first {args.kubectl_sample} answering contexts of the smallest fleet, one "
+        "after the other. It fetches /version only; the scan also lists nodes.",
+        f"Start-up: median wall of {args.startup_runs} runs of the console script.",
+        "Children run without proxy variables (HTTP(S)_PROXY, ALL_PROXY, NO_PROXY).",
+    ]
+
+
+def _progress(message: str) -> None:
+    print(f"benchmarks: {message}", file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    started = time.perf_counter()
+    results = Results(default_concurrency=args.concurrency)
+    machine = tools.machine()
+    with tempfile.TemporaryDirectory(prefix="upgrade-scanner-bench-") as tmp:
+        run_scans(args, results, Path(tmp))
+    _progress("rendering")
+    run_rendering(args, results)
+    _progress("start-up")
+    run_startup(args, results)
+    text = document(args, results, machine, time.perf_counter() - started)
+    print(text)
+    if not args.no_write:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text)
+        _progress(f"wrote {os.path.relpath(args.output, REPO_ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,328 @@
+"""Platform coverage: which kubeconfig context is which platform record, and what that adds
+to the report. Plain data in, plain data out, no I/O.
+
+Decisions:
+- A context is matched to a record by the inventory's ``platform_name``, else by name
+  (the context's, then its kubeconfig cluster entry's), else by API server ``host:port``.
+  A global context left unmatched takes the record named ``global`` (the platform's name
+  for itself) when no other context has it.
+- A record no kubeconfig context matches is a cluster the scan would have missed: it is
+  reported (``source: platform-record``) and evaluated on its recorded version, with the
+  warning ``not-scanned/<name>``. Without a usable recorded version it is ``UNKNOWN`` with
+  category ``config``: the fix is a kubeconfig context. A record whose context is in the
+  kubeconfig but not selected (``--context``/``--exclude``) was left out on purpose: it is
+  counted in a note, not reported.
+- ``not-registered/<context>`` needs a list of the platform's clusters that was read: when
+  neither the platform nor the Cluster API list could be read, nothing is said.
+- Kinds: the inventory's first, then the record's, else ``unknown``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from scanner.evaluate import exit_code_for, status_of, verdict_of
+from scanner.inventory import Inventory
+from scanner.model import (
+    ErrorCategory,
+    Finding,
+    Observation,
+    Preflight,
+    Role,
+    ScanError,
+    Severity,
+    Target,
+)
+from scanner.platform import READY, Discovery, PlatformRecord, url_endpoint
+from scanner.report import SOURCE_RECORD, ClusterResult, PlatformInfo, Report
+from scanner.versions import KubeVersion, VersionError, parse_git_version
+
+GLOBAL_RECORD = "global"
+_HAS_PATCH = re.compile(r"^v?\d+\.\d+\.\d+", re.ASCII)
+
+
+@dataclass(frozen=True)
+class Missed:
+    """A record no kubeconfig context matches: reported from the record alone."""
+
+    target: Target
+    observation: Observation
+    record: PlatformRecord
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The selected targets with discovered kinds, and what the platform adds to them."""
+
+    targets: tuple[Target, ...]
+    matches: Mapping[str, PlatformRecord] = field(default_factory=dict)  # context -> record
+    record_only: tuple[Missed, ...] = ()
+    unselected: tuple[str, ...] = ()  # records whose context exists but was not selected
+
+    @property
+    def records_by_context(self) -> dict[str, PlatformRecord]:
+        return {missed.target.context: missed.record for missed in self.record_only}
+
+
+def plan_coverage(
+    selected: Sequence[Target],
+    unselected: Sequence[Target],
+    discovery: Discovery,
+    inventory: Inventory | None = None,
+) -> Coverage:
+    """Match every kubeconfig context to a record, fill in kinds, list the missed records."""
+    matches = match_records([*selected, *unselected], discovery.records)
+    chosen = {target.context for target in selected}
+    contexts = chosen | {target.context for target in unselected}
+    covered = {record.name for record in matches.values()}
+    selected_records = {matches[c].name for c in chosen if c in matches}
+    return Coverage(
+        targets=tuple(with_discovered_kind(t, matches.get(t.context)) for t in selected),
+        matches={context: record for context, record in matches.items() if context in chosen},
+        record_only=tuple(
+            record_only_target(record, inventory, taken=contexts)
+            for record in discovery.records
+            if record.name not in covered
+        ),
+        unselected=tuple(sorted(covered - selected_records)),
+    )
+
+
+def match_records(
+    targets: Sequence[Target], records: Sequence[PlatformRecord]
+) -> dict[str, PlatformRecord]:
+    """Context -> record: inventory ``platform_name``, then name, then API server URL."""
+    by_name = {record.name: record for record in records}
+    by_endpoint: dict[str, PlatformRecord] = {}
+    for record in records:
+        for endpoint in record.endpoints:
+            by_endpoint.setdefault(endpoint, record)
+    matches: dict[str, PlatformRecord] = {}
+    for target in targets:
+        found = _match(target, by_name, by_endpoint)
+        if found is not None:
+            matches[target.context] = found
+    own = by_name.get(GLOBAL_RECORD)
+    if own is not None and own not in matches.values():
+        for target in targets:
+            if target.role is Role.GLOBAL and target.context not in matches:
+                matches[target.context] = own
+    return matches
+
+
+def _match(
+    target: Target,
+    by_name: Mapping[str, PlatformRecord],
+    by_endpoint: Mapping[str, PlatformRecord],
+) -> PlatformRecord | None:
+    if target.platform_name:  # the inventory says which record it is: nothing else counts
+        return by_name.get(target.platform_name)
+    names = [target.context, target.cluster.name if target.cluster else ""]
+    for name in names:
+        if name in by_name:
+            return by_name[name]
+    server = target.cluster.server if target.cluster else target.server
+    endpoint = url_endpoint(server) if server else None
+    return by_endpoint.get(endpoint) if endpoint else None
+
+
+def with_discovered_kind(target: Target, record: PlatformRecord | None) -> Target:
+    if target.kind_origin != "unknown" or record is None or record.kind is None:
+        return target
+    return replace(target, kind=record.kind, kind_source="discovery")
+
+
+def record_only_target(
+    record: PlatformRecord, inventory: Inventory | None, taken: Iterable[str] = ()
+) -> Missed:
+    """A cluster known only from its record: a target that is never contacted, and an
+    observation made of the recorded version. Its context is the record's name (prefixed
+    with ``platform:`` in the odd case that a kubeconfig context has that name)."""
+    context = f"platform:{record.name}" if record.name in set(taken) else record.name
+    entry = inventory.lookup(record.name) if inventory is not None else None
+    target = with_discovered_kind(
+        Target(
+            context=context,
+            role=Role.WORKLOAD,
+            name=(entry.display_name if entry else "") or record.name,
+            kind=entry.kind if entry else "unknown",
+            server=record.server,
+            owner=entry.owner if entry else "",
+            notes=entry.notes if entry else "",
+        ),
+        record,
+    )
+    return Missed(target, _recorded_observation(context, record), record)
+
+
+def _recorded_observation(context: str, record: PlatformRecord) -> Observation:
+    if record.version is None:
+        message = "recorded on the platform with no version and not in the kubeconfig"
+        return Observation(context, error=ScanError(ErrorCategory.CONFIG, message))
+    try:
+        return Observation(context, version=parse_git_version(record.version))
+    except VersionError:
+        message = (
+            f"recorded on the platform with version {record.version!r}, which is not usable, "
+            "and not in the kubeconfig"
+        )
+        return Observation(context, error=ScanError(ErrorCategory.CONFIG, message))
+
+
+def platform_notes(coverage: Coverage) -> tuple[str, ...]:
+    """What coverage tells the reader in words: missed clusters, records left out."""
+    notes = []
+    if coverage.record_only:
+        names = ", ".join(missed.record.name for missed in coverage.record_only)
+        notes.append(
+            f"{_count(len(coverage.record_only), 'cluster')} recorded on the global cluster "
+            f"with no kubeconfig context, reported from the record: {names}"
+        )
+    if coverage.unselected:
+        notes.append(
+            f"{_count(len(coverage.unselected), 'platform record')} of kubeconfig contexts "
+            f"that were not selected, left out: {', '.join(coverage.unselected)}"
+        )
+    return tuple(notes)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def finish_report(
+    report: Report, coverage: Coverage, discovery: Discovery, platform: PlatformInfo
+) -> Report:
+    """Add the platform's findings to ``report`` and recompute statuses and the verdict."""
+    record_only = coverage.records_by_context
+    clusters = []
+    for result in report.clusters:
+        record: PlatformRecord | None
+        if result.context in record_only:
+            record = record_only[result.context]
+            extra = [not_scanned_rule(record), *control_plane_rule(result.context, record)]
+            result = replace(result, source=SOURCE_RECORD, recorded_version=record.version)
+        else:
+            record = coverage.matches.get(result.context)
+            extra = _context_findings(result, record, discovery)
+            if result.role is Role.GLOBAL:
+                extra.extend(preflight_rules(discovery.preflight))
+            if record is not None:
+                result = replace(result, recorded_version=record.version)
+        clusters.append(_with_findings(result, extra))
+    verdict = verdict_of(clusters)
+    return replace(
+        report,
+        clusters=tuple(clusters),
+        verdict=verdict,
+        exit_code=int(exit_code_for(verdict)),
+        platform=platform,
+    )
+
+
+def _context_findings(
+    result: ClusterResult, record: PlatformRecord | None, discovery: Discovery
+) -> list[Finding]:
+    if record is None:
+        return [not_registered_rule(result)] if discovery.registry_read else []
+    return [
+        *record_mismatch_rule(result.context, record, result.version),
+        *control_plane_rule(result.context, record),
+    ]
+
+
+def _with_findings(result: ClusterResult, extra: Iterable[Finding]) -> ClusterResult:
+    findings = (*result.findings, *extra)
+    return replace(result, findings=findings, status=status_of(findings, result.error))
+
+
+def not_scanned_rule(record: PlatformRecord) -> Finding:
+    recorded = f"recorded version {record.version}" if record.version else "no recorded version"
+    state = ", ".join(
+        part for part in (f"phase {record.phase}" if record.phase else "", *record.problems) if part
+    )
+    message = (
+        f"not scanned directly; add a context to verify (known only from the global cluster's "
+        f"record: {recorded}{', ' + state if state else ''})"
+    )
+    where = f" (API server {record.server})" if record.server else ""
+    fix = f"add a kubeconfig context for this cluster{where} and re-run the scan"
+    return Finding(f"not-scanned/{record.name}", "not-scanned", Severity.WARNING, message, fix)
+
+
+def not_registered_rule(result: ClusterResult) -> Finding:
+    message = (
+        "not registered on the global cluster: no platform record matches this context "
+        "(by inventory platform_name, name or API server URL)"
+    )
+    fix = (
+        "if the platform manages this cluster, set platform_name for the context in the "
+        "inventory; a cluster the platform does not manage does not take part in its upgrade"
+    )
+    ident = f"not-registered/{result.context}"
+    return Finding(ident, "not-registered", Severity.INFO, message, fix)
+
+
+def record_mismatch_rule(
+    context: str, record: PlatformRecord, live: KubeVersion | None
+) -> list[Finding]:
+    """The live version against the recorded one: an upgrade in progress or a stale record."""
+    if live is None or record.version is None:
+        return []
+    try:
+        recorded = parse_git_version(record.version)
+    except VersionError:
+        return []
+    same = (
+        recorded.release == live.release
+        if _HAS_PATCH.match(record.version.strip())
+        else recorded.minor_key == live.minor_key
+    )
+    if same:
+        return []
+    message = (
+        f"the global cluster records Kubernetes {record.version} but the cluster runs {live}: "
+        "an upgrade in progress, or a stale record"
+    )
+    fix = "let a running upgrade finish, else check the cluster's record on the global cluster"
+    return [
+        Finding(f"record-mismatch/{context}", "record-mismatch", Severity.WARNING, message, fix)
+    ]
+
+
+def control_plane_rule(context: str, record: PlatformRecord) -> list[Finding]:
+    """A hosted control plane (Kamaji TenantControlPlane) that is not Ready."""
+    if not record.control_plane or record.control_plane_status == READY:
+        return []
+    state = record.control_plane_status or "without a status"
+    message = (
+        f"hosted control plane (TenantControlPlane {record.control_plane}) is {state}, not Ready"
+    )
+    fix = "wait until the TenantControlPlane is Ready (or repair it), then re-run the scan"
+    return [Finding(f"tcp-not-ready/{context}", "tcp-not-ready", Severity.WARNING, message, fix)]
+
+
+def preflight_rules(preflight: Preflight | None) -> list[Finding]:
+    """The platform's own upgrade preflight: Failed blocks, Retry (or anything else but
+    Passed) warns. No result at all adds nothing here; reports show it as "no result yet"."""
+    findings = []
+    for check in preflight.checks if preflight else ():
+        if check.state == "Passed":
+            continue
+        detail = ": ".join(part for part in (check.reason, check.message) if part)
+        policy = f" (policy {check.policy})" if check.policy else ""
+        if check.state == "Failed":
+            severity, what = Severity.BLOCKER, "failed"
+            fix = "fix what the check reports; the platform's upgrade operator re-runs it"
+        elif check.state == "Retry":
+            severity, what = Severity.WARNING, "is being retried"
+            fix = "wait for the platform's upgrade operator to re-run it, then re-run the scan"
+        else:
+            severity, what = Severity.WARNING, f"is in state {check.state or '(none)'!r}"
+            fix = "check the upgrade operator on the global cluster"
+        message = f"platform preflight check {check.name}{policy} {what}"
+        message += f": {detail}" if detail else ""
+        findings.append(Finding(f"preflight/{check.name}", "preflight", severity, message, fix))
+    return findings

@@ -1,0 +1,56 @@
+"""Platform discovery in words, shared by the terminal table and the report templates."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from scanner.model import PREFLIGHT_STATES, Preflight
+from scanner.report import CURRENT_FROM_FLAG, CURRENT_FROM_GLOBAL, PlatformInfo
+
+NO_RESULT = "no result yet"
+_SOURCES = {CURRENT_FROM_FLAG: "given with --from", CURRENT_FROM_GLOBAL: "from the global cluster"}
+
+
+def discovery_text(info: PlatformInfo) -> str:
+    """``14 clusters recorded on the global cluster`` or why there are none."""
+    if not info.discovered:
+        return "no platform API of the global cluster was read"
+    return (
+        f"{info.records} cluster{'' if info.records == 1 else 's'} recorded on the global cluster"
+    )
+
+
+def current_text(info: PlatformInfo) -> str:
+    """``4.2 (from the global cluster, v4.2.3)``, ``4.2 (given with --from)`` or ``not known``."""
+    if info.current_version is None:
+        found = f" (the global cluster reports {info.discovered_version})"
+        return "not known" + (found if info.discovered_version else "")
+    source = _SOURCES.get(info.current_version_source or "", "source not recorded")
+    reported = info.discovered_version
+    if reported and info.current_version_source == CURRENT_FROM_GLOBAL:
+        source += f", {reported}"
+    elif reported:
+        source += f"; the global cluster reports {reported}"
+    return f"{info.current_version} ({source})"
+
+
+def preflight_text(preflight: Preflight | None) -> str:
+    """``observed 2025-06-01T11:58:00Z: 1 failed, 1 retry, 3 passed`` or ``no result yet``."""
+    if preflight is None or not preflight.checks:
+        return NO_RESULT
+    counts = Counter(check.state for check in preflight.checks)
+    order = ("Failed", "Retry", "Passed")
+    parts = [f"{counts[state]} {state.lower()}" for state in order if counts[state]]
+    other = sum(n for state, n in counts.items() if state not in PREFLIGHT_STATES)
+    if other:
+        parts.append(f"{other} in another state")
+    when = preflight.observed_at or "at an unknown time"
+    return f"observed {when}: {', '.join(parts)}"
+
+
+def platform_lines(info: PlatformInfo) -> list[str]:
+    """The terminal's platform lines: discovery, current version, notes, preflight."""
+    lines = [f"{discovery_text(info)}; current version {current_text(info)}"]
+    lines.extend(info.notes)
+    lines.append(f"preflight {preflight_text(info.preflight)}")
+    return lines
