@@ -30,6 +30,7 @@ Progress = Callable[[int, int], None]
 
 VERSION_BODY_LIMIT = 1 << 20  # a /version document is a few hundred bytes
 NODES_BODY_LIMIT = 64 << 20  # one page of at most `page_size` nodes
+ERROR_BODY_LIMIT = 64 << 10  # of an error answer only the Status message is used
 BUDGET_MARGIN = 2.0  # seconds on top of timeout * (retries + 1), for process scheduling
 
 
@@ -65,32 +66,28 @@ class KubeCollector:
             connection = self._factory.build(target)
         except ConfigProblem as exc:
             return _failed(target, ScanError(ErrorCategory.CONFIG, str(exc)), started)
-        secrets = connection.secrets
+        shared = _SharedClient(connection.api_client, users=2 if self.options.nodes else 1)
+        # The node list is fetched beside /version, not after it: a cluster then costs one
+        # round trip of latency instead of two, which is most of a large fleet's scan time.
+        nodes = (
+            _NodeFetch(self, shared, deadline, connection.secrets) if self.options.nodes else None
+        )
         try:
-            version_doc = self._get_json(connection.api_client, "version", deadline, secrets)
+            version_doc = self._get_json(shared.api_client, "version", deadline, connection.secrets)
             try:
                 version = parse_version_info(version_doc)
             except VersionError as exc:
                 raise FetchError(ErrorCategory.INVALID_RESPONSE, f"/version: {exc}") from None
         except FetchError as exc:
-            return _failed(target, exc.as_scan_error(), started)
+            return _failed(target, exc.as_scan_error(), started)  # nodes finish on their own
         finally:
-            if not self.options.nodes:
-                connection.api_client.close()
-        nodes: NodeSummary | None = None
-        nodes_error: ScanError | None = None
-        if self.options.nodes:
-            try:
-                nodes = self._list_nodes(connection.api_client, deadline, secrets)
-            except FetchError as exc:
-                nodes_error = exc.as_scan_error()
-            finally:
-                connection.api_client.close()
+            shared.release()
+        summary, nodes_error = nodes.wait(deadline) if nodes else (None, None)
         log.debug("%s: %s in %.2fs", target.context, version.git_version, _since(started))
         return Observation(
             target.context,
             version=version,
-            nodes=nodes,
+            nodes=summary,
             nodes_error=nodes_error,
             duration_seconds=_since(started),
         )
@@ -177,25 +174,106 @@ class KubeCollector:
         continue_token: str | None,
     ) -> tuple[Any, int]:
         """Start one request without reading its body: (streaming response, body size cap)."""
-        from kubernetes import client
-
-        response: Any
-        if what == "version":
-            response = client.VersionApi(api_client).get_code(
-                _preload_content=False, _request_timeout=request_timeout
-            )
-            return response, VERSION_BODY_LIMIT
-        kwargs: dict[str, Any] = {"limit": self.options.page_size}
-        if continue_token:
-            kwargs["_continue"] = continue_token
-        response = client.CoreV1Api(api_client).list_node(
-            _preload_content=False, _request_timeout=request_timeout, **kwargs
-        )
-        return response, NODES_BODY_LIMIT
+        query: list[tuple[str, Any]] = []
+        if what != "version":
+            query.append(("limit", self.options.page_size))
+            if continue_token:
+                query.append(("continue", continue_token))
+        response = get_streaming(api_client, self._path(what), query, request_timeout)
+        return response, VERSION_BODY_LIMIT if what == "version" else NODES_BODY_LIMIT
 
     def _path(self, what: str) -> str:
-        """The request's path, for messages."""
+        """The request's path, for the request and for messages."""
         return "/version" if what == "version" else "/api/v1/nodes"
+
+
+def get_streaming(
+    api_client: Any, path: str, query: list[tuple[str, Any]], timeout: tuple[float, float]
+) -> Any:
+    """GET through the client (its configuration, auth and TLS), returning the unread response.
+
+    The generated API classes are not used: their first use loads hundreds of models (0.6 s
+    inside the worker threads), and for an error status they read the whole body, unbounded.
+    Here an error body is read up to ``ERROR_BODY_LIMIT`` and raised as ``ApiException``.
+    """
+    from kubernetes.client.exceptions import ApiException
+
+    method, url, headers, body, post = api_client.param_serialize(
+        method="GET",
+        resource_path=path,
+        query_params=query,
+        header_params={"Accept": "application/json"},
+        auth_settings=["BearerToken"],
+    )
+    rest = api_client.call_api(
+        method, url, header_params=headers, body=body, post_params=post, _request_timeout=timeout
+    )
+    raw = rest.response
+    if 200 <= rest.status <= 299:
+        return raw
+    try:
+        text = raw.read1(ERROR_BODY_LIMIT).decode("utf-8", "replace")
+    except Exception:  # the status alone is the answer; a body that breaks off adds nothing
+        text = ""
+    finally:
+        raw.close()
+    raise ApiException(status=rest.status, reason=rest.reason, body=text)
+
+
+class _SharedClient:
+    """One api client used by the version and node requests; the last user closes it."""
+
+    def __init__(self, api_client: Any, users: int) -> None:
+        self.api_client = api_client
+        self._users = users
+        self._lock = threading.Lock()
+
+    def release(self) -> None:
+        with self._lock:
+            self._users -= 1
+            last = self._users == 0
+        if last:
+            self.api_client.close()
+
+
+class _NodeFetch:
+    """The node list of one cluster, fetched on its own daemon thread."""
+
+    def __init__(
+        self,
+        collector: KubeCollector,
+        shared: _SharedClient,
+        deadline: float,
+        secrets: Sequence[str],
+    ) -> None:
+        self._result: tuple[NodeSummary | None, ScanError | None] | None = None
+        self._done = threading.Event()
+        args = (collector, shared, deadline, secrets)
+        threading.Thread(target=self._run, args=args, name="nodes", daemon=True).start()
+
+    def _run(
+        self,
+        collector: KubeCollector,
+        shared: _SharedClient,
+        deadline: float,
+        secrets: Sequence[str],
+    ) -> None:
+        try:
+            self._result = (collector._list_nodes(shared.api_client, deadline, secrets), None)
+        except FetchError as exc:
+            self._result = (None, exc.as_scan_error())
+        except Exception as exc:  # a bug must not lose the version: keep it as a value
+            log.debug("unexpected error listing nodes", exc_info=True)
+            message = f"unexpected {type(exc).__name__} while listing nodes (please report)"
+            self._result = (None, ScanError(ErrorCategory.INVALID_RESPONSE, message))
+        finally:
+            shared.release()
+            self._done.set()
+
+    def wait(self, deadline: float) -> tuple[NodeSummary | None, ScanError | None]:
+        if self._done.wait(max(0.0, deadline - time.monotonic()) + 0.5) and self._result:
+            return self._result
+        return None, ScanError(ErrorCategory.TIMEOUT, "node list not complete within the budget")
 
 
 def _read_capped(response: Any, limit: int, deadline: float, path: str) -> bytes:

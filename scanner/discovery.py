@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from scanner.collect import BUDGET_MARGIN, CollectOptions, KubeCollector
+from scanner.collect import BUDGET_MARGIN, CollectOptions, KubeCollector, get_streaming
 from scanner.connect import ConfigProblem
 from scanner.model import ErrorCategory, Target
 from scanner.neterrors import FetchError
@@ -136,29 +136,14 @@ class PlatformReader(KubeCollector):
         request_timeout: tuple[float, float],
         continue_token: str | None,
     ) -> tuple[Any, int]:
-        from kubernetes import client
-
         api = _BY_KEY[what]
-        objects = client.CustomObjectsApi(api_client)
-        common: dict[str, Any] = {"_preload_content": False, "_request_timeout": request_timeout}
-        if api.name:
-            assert api.namespace is not None
-            response = objects.get_namespaced_custom_object(
-                api.group, api.version, api.namespace, api.plural, api.name, **common
-            )
-            return response, OBJECT_BODY_LIMIT
-        common["limit"] = self.options.page_size
-        if continue_token:
-            common["_continue"] = continue_token
-        if api.namespace:
-            response = objects.list_namespaced_custom_object(
-                api.group, api.version, api.namespace, api.plural, **common
-            )
-        else:
-            response = objects.list_cluster_custom_object(
-                api.group, api.version, api.plural, **common
-            )
-        return response, LIST_BODY_LIMIT
+        query: list[tuple[str, Any]] = []
+        if not api.name:
+            query.append(("limit", self.options.page_size))
+            if continue_token:
+                query.append(("continue", continue_token))
+        response = get_streaming(api_client, self._path(what), query, request_timeout)
+        return response, OBJECT_BODY_LIMIT if api.name else LIST_BODY_LIMIT
 
     def _path(self, what: str) -> str:
         api = _BY_KEY[what]
