@@ -175,12 +175,19 @@ class KubeCollector:
     ) -> tuple[Any, int]:
         """Start one request without reading its body: (streaming response, body size cap)."""
         query: list[tuple[str, Any]] = []
-        if what != "version":
+        if self._paged(what):
             query.append(("limit", self.options.page_size))
             if continue_token:
                 query.append(("continue", continue_token))
         response = get_streaming(api_client, self._path(what), query, request_timeout)
-        return response, VERSION_BODY_LIMIT if what == "version" else NODES_BODY_LIMIT
+        return response, self._body_limit(what)
+
+    def _paged(self, what: str) -> bool:
+        """Whether the request is a list read page by page (``limit`` and ``continue``)."""
+        return what != "version"
+
+    def _body_limit(self, what: str) -> int:
+        return VERSION_BODY_LIMIT if what == "version" else NODES_BODY_LIMIT
 
     def _path(self, what: str) -> str:
         """The request's path, for the request and for messages."""
@@ -248,27 +255,22 @@ class _NodeFetch:
     ) -> None:
         self._result: tuple[NodeSummary | None, ScanError | None] | None = None
         self._done = threading.Event()
-        args = (collector, shared, deadline, secrets)
-        threading.Thread(target=self._run, args=args, name="nodes", daemon=True).start()
 
-    def _run(
-        self,
-        collector: KubeCollector,
-        shared: _SharedClient,
-        deadline: float,
-        secrets: Sequence[str],
-    ) -> None:
-        try:
-            self._result = (collector._list_nodes(shared.api_client, deadline, secrets), None)
-        except FetchError as exc:
-            self._result = (None, exc.as_scan_error())
-        except Exception as exc:  # a bug must not lose the version: keep it as a value
-            log.debug("unexpected error listing nodes", exc_info=True)
-            message = f"unexpected {type(exc).__name__} while listing nodes (please report)"
-            self._result = (None, ScanError(ErrorCategory.INVALID_RESPONSE, message))
-        finally:
-            shared.release()
-            self._done.set()
+        def run() -> None:
+            try:
+                summary = collector._list_nodes(shared.api_client, deadline, secrets)
+                self._result = (summary, None)
+            except FetchError as exc:
+                self._result = (None, exc.as_scan_error())
+            except Exception as exc:  # a bug must not lose the version: keep it as a value
+                log.debug("unexpected error listing nodes", exc_info=True)
+                message = f"unexpected {type(exc).__name__} while listing nodes (please report)"
+                self._result = (None, ScanError(ErrorCategory.INVALID_RESPONSE, message))
+            finally:
+                shared.release()
+                self._done.set()
+
+        threading.Thread(target=run, name="nodes", daemon=True).start()
 
     def wait(self, deadline: float) -> tuple[NodeSummary | None, ScanError | None]:
         if self._done.wait(max(0.0, deadline - time.monotonic()) + 0.5) and self._result:

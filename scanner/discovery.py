@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from scanner.collect import BUDGET_MARGIN, CollectOptions, KubeCollector, get_streaming
+from scanner.collect import BUDGET_MARGIN, CollectOptions, KubeCollector
 from scanner.connect import ConfigProblem
 from scanner.model import ErrorCategory, Target
 from scanner.neterrors import FetchError
@@ -129,21 +129,11 @@ class PlatformReader(KubeCollector):
         log.debug("platform discovery: %s: %s", api.label, type(answer).__name__)
         answers[api.key] = answer
 
-    def _send(
-        self,
-        api_client: Any,
-        what: str,
-        request_timeout: tuple[float, float],
-        continue_token: str | None,
-    ) -> tuple[Any, int]:
-        api = _BY_KEY[what]
-        query: list[tuple[str, Any]] = []
-        if not api.name:
-            query.append(("limit", self.options.page_size))
-            if continue_token:
-                query.append(("continue", continue_token))
-        response = get_streaming(api_client, self._path(what), query, request_timeout)
-        return response, OBJECT_BODY_LIMIT if api.name else LIST_BODY_LIMIT
+    def _paged(self, what: str) -> bool:
+        return not _BY_KEY[what].name  # the one named object is read with a plain GET
+
+    def _body_limit(self, what: str) -> int:
+        return OBJECT_BODY_LIMIT if _BY_KEY[what].name else LIST_BODY_LIMIT
 
     def _path(self, what: str) -> str:
         api = _BY_KEY[what]
