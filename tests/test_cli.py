@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -262,3 +264,16 @@ def test_report_command_renders_every_format(
     assert "eks-prod" in outputs["markdown"].read_text()
     assert "<html" in outputs["html"].read_text()
     assert ET.parse(outputs["junit"]).getroot().tag == "testsuites"
+
+
+def test_works_as_a_kubectl_plugin() -> None:
+    kubectl = shutil.which("kubectl")
+    plugin = Path(sys.executable).parent / "kubectl-upgrade_scanner"
+    if kubectl is None or not plugin.exists():
+        pytest.skip("needs kubectl on PATH and the installed console script")
+    env = {**os.environ, "PATH": f"{plugin.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    done = subprocess.run(
+        [kubectl, "upgrade-scanner", "scan"], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 2
+    assert "see 'kubectl upgrade-scanner scan --help'" in done.stderr
