@@ -36,14 +36,20 @@ EXCLUDE = click.option(
 POLICY = click.option(
     "--policy", "policy_path", metavar="FILE", help="Policy file replacing the bundled one."
 )
-TIMEOUT = click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.1),
-    default=10.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="Connect and read limit of each request and of an exec plugin.",
-)
+
+
+def timeout_option(help_text: str) -> Any:
+    return click.option(
+        "--timeout",
+        type=click.FloatRange(min=0.1),
+        default=10.0,
+        show_default=True,
+        metavar="SECONDS",
+        help=help_text,
+    )
+
+
+TIMEOUT = timeout_option("Connect and read limit of each request and of an exec plugin.")
 NO_DISCOVERY = click.option(
     "--no-discovery",
     is_flag=True,

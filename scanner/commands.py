@@ -20,6 +20,7 @@ from scanner.cli_options import (
     candidate_options,
     collect_options,
     selection_options,
+    timeout_option,
     ui_options,
 )
 from scanner.collect import CollectOptions
@@ -379,14 +380,7 @@ def _write_output_dir(result: Report, opts: dict[str, Any]) -> list[str]:
 @click.command()
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @attach_options
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.1),
-    default=10.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="Connect and read limit of each request.",
-)
+@timeout_option("Connect and read limit of each request.")
 def attach(files: tuple[str, ...], timeout: float, **opts: Any) -> int:
     """Attach report files to a Jira issue, a ServiceNow change or a webhook (exit 5 on failure)."""
     from scanner.attach import attach_files
