@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -41,12 +43,17 @@ VERDICT_EXIT = {
 }
 
 
+# The report formats with a file flag of their own (--json F, ...), in flag order.
+REPORT_FORMATS = ("json", "markdown", "html", "junit")
+
+
 def output_options(func: Any) -> Any:
-    for flag, fmt in reversed(
-        (("--json", "json"), ("--markdown", "markdown"), ("--html", "html"), ("--junit", "junit"))
-    ):
+    for fmt in reversed(REPORT_FORMATS):
         func = click.option(
-            flag, f"{fmt}_path", metavar="FILE", help=f"Write the {fmt} report ('-' = stdout)."
+            f"--{fmt}",
+            f"{fmt}_path",
+            metavar="FILE",
+            help=f"Write the {fmt} report ('-' = stdout).",
         )(func)
     func = click.option(
         "--template-dir", metavar="DIR", help="Your templates, tried before the built-in ones."
@@ -183,10 +190,10 @@ def _load_report(path: str) -> Report:
 def report(report_path: str, **opts: Any) -> int:
     """Re-render a saved JSON report offline (no cluster access)."""
     loaded = _load_report(report_path)
-    if not any(opts[f"{fmt}_path"] for fmt in ("json", "markdown", "html", "junit")):
+    if not any(opts[f"{fmt}_path"] for fmt in REPORT_FORMATS):
         raise UsageError("report: name at least one of --json, --markdown, --html, --junit")
     loaded = _maybe_redact(loaded, opts)
-    _write_formats(loaded, opts)
+    _write_formats(_renderings(loaded, opts), opts)
     return int(ExitCode.READY)
 
 
@@ -325,10 +332,11 @@ def _write_outputs(result: Report, opts: dict[str, Any]) -> list[str]:
     from scanner.output import emit
     from scanner.render.table import render_verdict_line
 
-    stdout_taken = _write_formats(result, opts)
+    text_of = _renderings(result, opts)
+    stdout_taken = _write_formats(text_of, opts)
     written = []
     if opts.get("output_dir"):
-        written = _write_output_dir(result, opts)
+        written = _write_output_dir(result, text_of, opts["output_dir"])
     files = [*_format_files(opts), *written]
     if stdout_taken:
         return files  # a machine format owns stdout; keep it parseable
@@ -342,34 +350,40 @@ def _write_outputs(result: Report, opts: dict[str, Any]) -> list[str]:
 
 
 def _format_files(opts: dict[str, Any]) -> list[str]:
-    paths = (opts.get(f"{fmt}_path") for fmt in ("json", "markdown", "html", "junit"))
+    paths = (opts.get(f"{fmt}_path") for fmt in REPORT_FORMATS)
     return [path for path in paths if path and path != "-"]
 
 
-def _write_formats(result: Report, opts: dict[str, Any]) -> bool:
+def _renderings(result: Report, opts: dict[str, Any]) -> Callable[[str], str]:
+    """Each format's text, rendered once however many files ask for it."""
+    options = RenderOptions(template_dir=opts.get("template_dir"))
+
+    @functools.cache
+    def text_of(fmt: str) -> str:
+        return render(fmt, result, options)
+
+    return text_of
+
+
+def _write_formats(text_of: Callable[[str], str], opts: dict[str, Any]) -> bool:
     from scanner.output import emit
 
-    options = RenderOptions(template_dir=opts.get("template_dir"))
     stdout_taken = False
-    for fmt in ("json", "markdown", "html", "junit"):
+    for fmt in REPORT_FORMATS:
         path = opts.get(f"{fmt}_path")
         if path:
-            emit(path, render(fmt, result, options))
+            emit(path, text_of(fmt))
             stdout_taken = stdout_taken or path == "-"
     return stdout_taken
 
 
-def _write_output_dir(result: Report, opts: dict[str, Any]) -> list[str]:
-
-    directory = opts["output_dir"]
+def _write_output_dir(result: Report, text_of: Callable[[str], str], directory: str) -> list[str]:
     stamp = datetime.strptime(result.generated_at, "%Y-%m-%dT%H:%M:%SZ").strftime("%Y%m%dT%H%M%SZ")
-    options = RenderOptions(template_dir=opts.get("template_dir"))
     written = []
     for fmt, ext in FILE_EXTENSIONS.items():
-        text = render(fmt, result, options)
         path = os.path.join(directory, f"readiness-{result.target}-{stamp}.{ext}")
-        write_atomic(path, text)
-        write_atomic(os.path.join(directory, f"latest.{ext}"), text)
+        write_atomic(path, text_of(fmt))
+        write_atomic(os.path.join(directory, f"latest.{ext}"), text_of(fmt))
         written.append(path)
     return written
 

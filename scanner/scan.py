@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from scanner import __version__
-from scanner.collect import CollectOptions, Collector, KubeCollector, Progress, collect_all
+from scanner.collect import CollectOptions, KubeCollector, Progress, collect_all
 from scanner.coverage import Coverage, finish_report, plan_coverage, platform_notes
 from scanner.discovery import DiscoveryJob
 from scanner.errors import PolicyError, UsageError
@@ -144,7 +144,6 @@ def plan_scan(request: ScanRequest) -> Plan:
 def run_scan(
     request: ScanRequest,
     *,
-    collector_factory: Callable[[CollectOptions], Collector] | None = None,
     progress: Progress | None = None,
 ) -> Report:
     started = time.monotonic()
@@ -161,7 +160,7 @@ def run_scan(
         # Nothing can be judged without the current version: fail before collecting.
         discovery = job.result() if job else None
         resolved = resolve_current(plan.policy, request, discovery)
-    observations = collect_targets(plan.targets, request.collect, collector_factory, progress)
+    observations = collect_targets(plan.targets, request.collect, progress)
     collected = time.monotonic()
     if job is not None and discovery is None:
         discovery = job.result()
@@ -321,20 +320,9 @@ def run_onboarding(
 
 
 def collect_targets(
-    targets: Sequence[Target],
-    options: CollectOptions,
-    collector_factory: Callable[[CollectOptions], Collector] | None = None,
-    progress: Progress | None = None,
+    targets: Sequence[Target], options: CollectOptions, progress: Progress | None = None
 ) -> list[Observation]:
-    if collector_factory is not None:
-        collector = collector_factory(options)
-        return collect_all(
-            targets,
-            collector,
-            concurrency=options.concurrency,
-            budget=options.budget,
-            progress=progress,
-        )
+    """Collect through the real client; tests of other stages pass plain observations."""
     kube = KubeCollector(options)
     try:
         return collect_all(
