@@ -11,7 +11,7 @@ from typing import Any
 
 from benchmarks.fleet import ServedFleet
 from benchmarks.measure import ProcessRun, median_of, run_measured, timed
-from scanner.connect import ClientFactory, Connection
+from scanner.kube.client import ClientFactory, Connection
 from scanner.render import RENDERERS, RenderOptions
 from scanner.report import Report
 from scanner.scan import Selection, select

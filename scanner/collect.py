@@ -8,45 +8,41 @@ target holds the scan longer than its budget, whatever the network does.
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.connect import ClientFactory, ConfigProblem
-from scanner.model import ErrorCategory, NodeSummary, Observation, ScanError, Target
-from scanner.neterrors import FetchError, classify
+from scanner.inputs.targets import Target
+from scanner.kube.client import ClientFactory, ConfigProblem
+from scanner.kube.errors import FetchError
+from scanner.kube.reader import BUDGET_MARGIN, Reader, ReadOptions, dig
+from scanner.model import ErrorCategory, NodeSummary, Observation, ScanError
 from scanner.versions import VersionError, parse_version_info
+
+__all__ = ["BUDGET_MARGIN", "CollectOptions", "Collector", "KubeCollector", "collect_all"]
 
 log = logging.getLogger(__name__)
 
 Collector = Callable[[Target], Observation]
 Progress = Callable[[int, int], None]
 
+VERSION_PATH = "/version"
+NODES_PATH = "/api/v1/nodes"
 VERSION_BODY_LIMIT = 1 << 20  # a /version document is a few hundred bytes
 NODES_BODY_LIMIT = 64 << 20  # one page of at most `page_size` nodes
-ERROR_BODY_LIMIT = 64 << 10  # of an error answer only the Status message is used
-BUDGET_MARGIN = 2.0  # seconds on top of timeout * (retries + 1), for process scheduling
 
 
 @dataclass(frozen=True)
-class CollectOptions:
-    timeout: float = 10.0
-    retries: int = 1
+class CollectOptions(ReadOptions):
+    """The read options plus what collection adds: clusters at once, and nodes or not."""
+
     concurrency: int = 32
     nodes: bool = True
-    page_size: int = 500
-    backoff: float = 0.25
-
-    @property
-    def budget(self) -> float:
-        """The longest one target may take: every attempt may use the whole timeout."""
-        return self.timeout * (self.retries + 1)
 
 
 class KubeCollector:
@@ -61,19 +57,19 @@ class KubeCollector:
 
     def __call__(self, target: Target) -> Observation:
         started = time.monotonic()
-        deadline = started + self.options.budget
         try:
             connection = self._factory.build(target)
         except ConfigProblem as exc:
             return _failed(target, ScanError(ErrorCategory.CONFIG, str(exc)), started)
+        reader = Reader(
+            connection.api_client, connection.secrets, self.options, started + self.options.budget
+        )
         shared = _SharedClient(connection.api_client, users=2 if self.options.nodes else 1)
         # The node list is fetched beside /version, not after it: a cluster then costs one
         # round trip of latency instead of two, which is most of a large fleet's scan time.
-        nodes = (
-            _NodeFetch(self, shared, deadline, connection.secrets) if self.options.nodes else None
-        )
+        nodes = _NodeFetch(reader, shared) if self.options.nodes else None
         try:
-            version_doc = self._get_json(shared.api_client, "version", deadline, connection.secrets)
+            version_doc = reader.get_json(VERSION_PATH, limit=VERSION_BODY_LIMIT)
             try:
                 version = parse_version_info(version_doc)
             except VersionError as exc:
@@ -82,7 +78,7 @@ class KubeCollector:
             return _failed(target, exc.as_scan_error(), started)  # nodes finish on their own
         finally:
             shared.release()
-        summary, nodes_error = nodes.wait(deadline) if nodes else (None, None)
+        summary, nodes_error = nodes.wait(reader.deadline) if nodes else (None, None)
         log.debug("%s: %s in %.2fs", target.context, version.git_version, _since(started))
         return Observation(
             target.context,
@@ -92,139 +88,18 @@ class KubeCollector:
             duration_seconds=_since(started),
         )
 
-    def _list_nodes(self, api_client: Any, deadline: float, secrets: Sequence[str]) -> NodeSummary:
-        kubelets: Counter[str] = Counter()
-        runtimes: Counter[str] = Counter()
-        count = 0
-        for item in self._list_items(api_client, "nodes", deadline, secrets):
-            info = _dig(item, "status", "nodeInfo")
-            count += 1
-            kubelets[str(info.get("kubeletVersion") or "unknown")] += 1
-            runtimes[str(info.get("containerRuntimeVersion") or "unknown")] += 1
-        return NodeSummary(count, dict(kubelets), dict(runtimes))
 
-    def _list_items(
-        self, api_client: Any, what: str, deadline: float, secrets: Sequence[str]
-    ) -> Iterator[Any]:
-        """Every item of a paged list, page by page (``limit`` and ``continue``)."""
-        token: str | None = None
-        while True:
-            page = self._get_json(api_client, what, deadline, secrets, token)
-            items = page.get("items")
-            if not isinstance(items, list):
-                raise FetchError(
-                    ErrorCategory.INVALID_RESPONSE, f"{self._path(what)}: no items list"
-                )
-            yield from items
-            token = _dig(page, "metadata").get("continue") or None
-            if not token:
-                return
-
-    def _get_json(
-        self,
-        api_client: Any,
-        what: str,
-        deadline: float,
-        secrets: Sequence[str],
-        continue_token: str | None = None,
-    ) -> dict[str, Any]:
-        """One GET with our retry rule: connection errors and 5xx only, within the budget."""
-        attempt = 0
-        while True:
-            try:
-                return self._get_once(api_client, what, deadline, continue_token)
-            except Exception as exc:  # classified below; anything unknown is re-raised
-                error = exc if isinstance(exc, FetchError) else classify(exc, secrets)
-                attempt += 1
-                pause = self.options.backoff * attempt
-                remaining = deadline - time.monotonic()
-                if not error.retryable or attempt > self.options.retries or remaining <= pause:
-                    raise error from None
-                log.debug("retrying %s after %s", what, error.message)
-                time.sleep(pause)
-
-    def _get_once(
-        self, api_client: Any, what: str, deadline: float, continue_token: str | None
-    ) -> dict[str, Any]:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise FetchError(
-                ErrorCategory.TIMEOUT, f"no time left of the {self.options.budget:g}s budget"
-            )
-        limit = min(self.options.timeout, remaining)
-        response, body_limit = self._send(api_client, what, (limit, limit), continue_token)
-        path = self._path(what)
-        body = _read_capped(response, body_limit, deadline, path)
-        try:
-            document = json.loads(body)
-        except ValueError:
-            snippet = body[:60].decode("utf-8", "replace").strip().replace("\n", " ")
-            raise FetchError(
-                ErrorCategory.INVALID_RESPONSE, f"{path}: not JSON (starts with {snippet!r})"
-            ) from None
-        if not isinstance(document, dict):
-            raise FetchError(ErrorCategory.INVALID_RESPONSE, f"{path}: not a JSON object")
-        return document
-
-    def _send(
-        self,
-        api_client: Any,
-        what: str,
-        request_timeout: tuple[float, float],
-        continue_token: str | None,
-    ) -> tuple[Any, int]:
-        """Start one request without reading its body: (streaming response, body size cap)."""
-        query: list[tuple[str, Any]] = []
-        if self._paged(what):
-            query.append(("limit", self.options.page_size))
-            if continue_token:
-                query.append(("continue", continue_token))
-        response = get_streaming(api_client, self._path(what), query, request_timeout)
-        return response, self._body_limit(what)
-
-    def _paged(self, what: str) -> bool:
-        """Whether the request is a list read page by page (``limit`` and ``continue``)."""
-        return what != "version"
-
-    def _body_limit(self, what: str) -> int:
-        return VERSION_BODY_LIMIT if what == "version" else NODES_BODY_LIMIT
-
-    def _path(self, what: str) -> str:
-        """The request's path, for the request and for messages."""
-        return "/version" if what == "version" else "/api/v1/nodes"
-
-
-def get_streaming(
-    api_client: Any, path: str, query: list[tuple[str, Any]], timeout: tuple[float, float]
-) -> Any:
-    """GET through the client (its configuration, auth and TLS), returning the unread response.
-
-    The generated API classes are not used: their first use loads hundreds of models (0.6 s
-    inside the worker threads), and for an error status they read the whole body, unbounded.
-    Here an error body is read up to ``ERROR_BODY_LIMIT`` and raised as ``ApiException``.
-    """
-    from kubernetes.client.exceptions import ApiException
-
-    method, url, headers, body, post = api_client.param_serialize(
-        method="GET",
-        resource_path=path,
-        query_params=query,
-        header_params={"Accept": "application/json"},
-        auth_settings=["BearerToken"],
-    )
-    rest = api_client.call_api(
-        method, url, header_params=headers, body=body, post_params=post, _request_timeout=timeout
-    )
-    raw = rest.response
-    if 200 <= rest.status <= 299:
-        return raw
-    try:
-        text = raw.read1(ERROR_BODY_LIMIT).decode("utf-8", "replace")
-    except Exception:  # the status alone is the answer; a body that breaks off adds nothing
-        text = ""
-    finally:
-        raw.close()
-    raise ApiException(status=rest.status, reason=rest.reason, body=text)
+def list_nodes(reader: Reader) -> NodeSummary:
+    """The node list reduced to counts by kubelet version and container runtime."""
+    kubelets: Counter[str] = Counter()
+    runtimes: Counter[str] = Counter()
+    count = 0
+    for item in reader.list_items(NODES_PATH, limit=NODES_BODY_LIMIT):
+        info = dig(item, "status", "nodeInfo")
+        count += 1
+        kubelets[str(info.get("kubeletVersion") or "unknown")] += 1
+        runtimes[str(info.get("containerRuntimeVersion") or "unknown")] += 1
+    return NodeSummary(count, dict(kubelets), dict(runtimes))
 
 
 class _SharedClient:
@@ -246,20 +121,13 @@ class _SharedClient:
 class _NodeFetch:
     """The node list of one cluster, fetched on its own daemon thread."""
 
-    def __init__(
-        self,
-        collector: KubeCollector,
-        shared: _SharedClient,
-        deadline: float,
-        secrets: Sequence[str],
-    ) -> None:
+    def __init__(self, reader: Reader, shared: _SharedClient) -> None:
         self._result: tuple[NodeSummary | None, ScanError | None] | None = None
         self._done = threading.Event()
 
         def run() -> None:
             try:
-                summary = collector._list_nodes(shared.api_client, deadline, secrets)
-                self._result = (summary, None)
+                self._result = (list_nodes(reader), None)
             except FetchError as exc:
                 self._result = (None, exc.as_scan_error())
             except Exception as exc:  # a bug must not lose the version: keep it as a value
@@ -276,33 +144,6 @@ class _NodeFetch:
         if self._done.wait(max(0.0, deadline - time.monotonic()) + 0.5) and self._result:
             return self._result
         return None, ScanError(ErrorCategory.TIMEOUT, "node list not complete within the budget")
-
-
-def _read_capped(response: Any, limit: int, deadline: float, path: str) -> bytes:
-    """Read at most ``limit`` bytes, giving up at the deadline even on a trickling body."""
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        while True:
-            if time.monotonic() > deadline:
-                raise FetchError(ErrorCategory.TIMEOUT, f"{path}: body not complete in time")
-            chunk = response.read1(65536)
-            if not chunk:
-                return b"".join(chunks)
-            size += len(chunk)
-            if size > limit:
-                raise FetchError(
-                    ErrorCategory.INVALID_RESPONSE, f"{path}: body larger than {limit} bytes"
-                )
-            chunks.append(chunk)
-    finally:
-        response.release_conn() if size <= limit else response.close()
-
-
-def _dig(document: Any, *keys: str) -> dict[str, Any]:
-    for key in keys:
-        document = document.get(key) if isinstance(document, dict) else None
-    return document if isinstance(document, dict) else {}
 
 
 def _failed(target: Target, error: ScanError, started: float) -> Observation:

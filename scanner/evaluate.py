@@ -1,7 +1,10 @@
-"""Evaluation (SPEC section 4): targets and observations in, cluster results and a verdict out.
+"""Evaluation (SPEC section 4): ONE pass from what the scan found to the finished report.
 
-Pure functions over plain data, no I/O. The rules themselves are in :mod:`scanner.rules`;
-this module decides which rule applies to which cluster and how findings become a status.
+:func:`evaluate` takes the targets, their observations, the platform's records, the waivers
+and the policy context, and returns the :class:`~scanner.report.Report` with every finding,
+every cluster's status, the verdict and the exit code computed once, here. Nothing patches a
+report afterwards. The rules are plain functions in :mod:`scanner.rules`; this module decides
+which apply to which cluster and owns the status, verdict and exit-code rules.
 
 Decisions:
 - A cluster that has an error is ``UNKNOWN``, whatever else is known. Findings that need no
@@ -11,16 +14,21 @@ Decisions:
   broken, else ``timeout``: the scan ended before it was collected). An observation without
   an error and without a version is ``UNKNOWN``/``invalid_response``.
 - No clusters at all is ``INCOMPLETE``: nothing was shown to be ready.
+- ``onboarding`` judges only the onboarding range, and its exit code is 0 when every cluster
+  is accepted, 1 otherwise (an unknown cluster is not accepted).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.errors import UsageError
 from scanner.exitcodes import ExitCode
+from scanner.inputs.policy import format_minor, latest_minor
+from scanner.inputs.targets import Target
 from scanner.model import (
     ErrorCategory,
     Finding,
@@ -29,28 +37,30 @@ from scanner.model import (
     ScanError,
     Severity,
     Status,
-    Target,
     Verdict,
+    Waiver,
 )
-from scanner.policy import Policy, Release, format_minor, latest_minor, version_key
-from scanner.report import ClusterResult, Report
-from scanner.rules import (
-    insecure_tls_rule,
-    kind_unknown_rule,
-    latest_rule,
-    nodes_unavailable_rule,
-    onboarding_rule,
-    release_note_rules,
-    runtime_rule,
-    skew_rule,
-    upgrade_path,
-    upgrade_path_rule,
-    window_rule,
+from scanner.platform.match import Coverage
+from scanner.platform.records import Discovery, PlatformRecord
+from scanner.report import SOURCE_KUBECONFIG, SOURCE_RECORD, ClusterResult, PlatformInfo, Report
+from scanner.rules.changes import compare
+from scanner.rules.cluster import cluster_findings, onboarding_findings
+from scanner.rules.context import (
+    EvaluationContext,
+    onboarding_context,
+    scan_context,
+    target_release,
 )
+from scanner.rules.path import upgrade_path
+from scanner.rules.platform import platform_findings
+from scanner.rules.waivers import apply_waivers
 
 __all__ = [
     "EvaluationContext",
+    "Platform",
+    "Run",
     "build_report",
+    "evaluate",
     "evaluate_cluster",
     "evaluate_onboarding",
     "exit_code_for",
@@ -64,62 +74,155 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class EvaluationContext:
-    """What every cluster is judged against. Build it with :func:`scan_context` or
-    :func:`onboarding_context`, which refuse impossible combinations up front."""
+class Platform:
+    """What the global cluster's records add: the discovery itself, which context is which
+    record (``coverage``), and the facts the report shows about the platform."""
 
-    policy: Policy
-    target: Release
-    from_release: Release | None = None
-    check_onboarding: bool = True
+    info: PlatformInfo
+    discovery: Discovery | None = None  # None: discovery was off or not possible
+    coverage: Coverage | None = None
 
 
-def scan_context(
-    policy: Policy, target: str, from_version: str | None = None, *, check_onboarding: bool = True
-) -> EvaluationContext:
-    """Resolve ``--target``/``--from`` for ``scan``; raise before any cluster is contacted.
+@dataclass(frozen=True)
+class Run:
+    """Facts of the run that are not judged: who, when, how long so far.
 
-    PolicyError for a version the policy does not know; UsageError when the target cannot be
-    a target (no rule), when ``latest`` lacks ``--from``, or when ``--from`` equals the target.
+    With ``started`` (a ``time.monotonic()`` value) the duration and the evaluation stage are
+    measured here, so the report is complete when it is built; without it the duration is
+    ``duration_seconds`` as given.
     """
-    release = target_release(policy, target)
-    current = policy.release(from_version) if from_version is not None else None
-    if release.rule == "latest" and current is None:
-        example = max(release.upgrade_from, key=version_key, default="4.1")
-        raise UsageError(
-            f"--from is required for --target {release.version}: its upgrade rule 'latest' "
-            f"checks workload clusters against the current platform version (e.g. --from {example})"
-        )
-    if current is not None and current.version == release.version:
-        raise UsageError(
-            f"--from {current.version} is the same as --target {release.version}; "
-            "--from is the platform version the global cluster runs now"
-        )
-    return EvaluationContext(policy, release, current, check_onboarding)
+
+    tool_version: str
+    generated_at: str
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    started: float | None = None
+    stages: Mapping[str, float] = field(default_factory=dict)  # seconds of earlier stages
+    duration_seconds: float = 0.0
 
 
-def target_release(policy: Policy, target: str) -> Release:
-    """The release ``--target`` names; PolicyError when unknown, UsageError without a rule."""
-    release = policy.release(target)
-    if release.rule is None:
-        targets = ", ".join(v for v in policy.known_versions if policy.releases[v].rule)
-        raise UsageError(
-            f"--target {release.version}: this policy gives {release.version} no upgrade rule, "
-            f"so it cannot be a target (targets: {targets})"
-        )
-    return release
+@dataclass(frozen=True)
+class _Draft:
+    """One cluster before judgement: what it is, what was seen, what the rules found."""
+
+    target: Target
+    obs: Observation
+    error: ScanError | None
+    findings: list[Finding]
+    path: tuple[str, ...]
+    record: PlatformRecord | None = None
+    record_only: bool = False
 
 
-def onboarding_context(policy: Policy, target: str) -> EvaluationContext:
-    """Resolve ``--target`` for ``onboarding``: the release must have an onboarding range."""
-    release = policy.release(target)
-    if release.onboarding is None:
-        with_range = ", ".join(v for v in policy.known_versions if policy.releases[v].onboarding)
-        raise UsageError(
-            f"--target {release.version}: this policy has no onboarding range for "
-            f"{release.version} (ranges: {with_range or 'none'})"
+def evaluate(
+    targets: Sequence[Target],
+    observations: Iterable[Observation],
+    ctx: EvaluationContext,
+    run: Run,
+    *,
+    platform: Platform | None = None,
+    waivers: Sequence[Waiver] = (),
+    today: dt.date | None = None,
+    previous: Report | None = None,
+    onboarding: bool = False,
+) -> Report:
+    """The one evaluation pass. One result per target, in target order, paired with its
+    observation by context; then the records no kubeconfig context covers."""
+    began = time.monotonic()
+    by_context = {obs.context: obs for obs in observations}
+    drafts = [
+        _draft(target, by_context.get(target.context) or seen, ctx, platform, onboarding)
+        for target, seen in _all_targets(targets, platform)
+    ]
+    findings, stale = apply_waivers([d.findings for d in drafts], waivers, today or _today())
+    if stale and drafts:
+        index = next((i for i, d in enumerate(drafts) if d.target.role is Role.GLOBAL), 0)
+        findings[index] = (*findings[index], *stale)
+    clusters = tuple(_judge(draft, found) for draft, found in zip(drafts, findings, strict=True))
+    verdict = verdict_of(clusters)
+    duration, metadata = _timing(run, began)
+    return Report(
+        tool_version=run.tool_version,
+        generated_at=run.generated_at,
+        duration_seconds=duration,
+        target=ctx.target.version,
+        from_version=ctx.from_release.version if ctx.from_release else None,
+        policy=ctx.policy.ref,
+        verdict=verdict,
+        exit_code=int(exit_code_for(verdict, onboarding=onboarding)),
+        clusters=clusters,
+        notes=_report_notes(targets, ctx, onboarding),
+        metadata=metadata,
+        changes=compare(previous, clusters) if previous is not None else None,
+        platform=platform.info if platform is not None else None,
+    )
+
+
+def _all_targets(
+    targets: Sequence[Target], platform: Platform | None
+) -> list[tuple[Target, Observation | None]]:
+    """The selected targets (with the kinds the records give), then the clusters known only
+    from a record, each with the observation made of its recorded version."""
+    coverage = platform.coverage if platform is not None else None
+    if coverage is None:
+        return [(target, None) for target in targets]
+    return [
+        *((target, None) for target in coverage.targets),
+        *((missed.target, missed.observation) for missed in coverage.record_only),
+    ]
+
+
+def _draft(
+    target: Target,
+    seen: Observation | None,
+    ctx: EvaluationContext,
+    platform: Platform | None,
+    onboarding: bool,
+) -> _Draft:
+    obs = seen or _missing(target)
+    error = _error_of(obs)
+    judge = onboarding_findings if onboarding else cluster_findings
+    findings, path = judge(target, obs, ctx)
+    coverage = platform.coverage if platform is not None else None
+    if platform is None or platform.discovery is None or coverage is None:
+        return _Draft(target, obs, error, findings, path)
+    record_only = coverage.records_by_context.get(target.context)
+    record = record_only or coverage.matches.get(target.context)
+    findings.extend(
+        platform_findings(
+            target.context,
+            target.role,
+            obs.version,
+            record,
+            platform.discovery,
+            record_only=record_only is not None,
         )
-    return EvaluationContext(policy, release)
+    )
+    return _Draft(target, obs, error, findings, path, record, record_only is not None)
+
+
+def _judge(draft: _Draft, findings: Sequence[Finding]) -> ClusterResult:
+    """The finished cluster result: its status, computed once, from its final findings."""
+    target, obs = draft.target, draft.obs
+    return ClusterResult(
+        context=target.context,
+        name=target.name,
+        role=target.role,
+        kind=target.kind,
+        provider=obs.version.provider if obs.version else "",
+        server=target.server,
+        status=status_of(findings, draft.error),
+        version=obs.version,
+        nodes=obs.nodes,
+        error=draft.error,
+        findings=tuple(findings),
+        # Only a failed window or latest gate gives a path, and that gate is a blocker.
+        upgrade_path=draft.path,
+        owner=target.owner,
+        notes=target.notes,
+        source=SOURCE_RECORD if draft.record_only else SOURCE_KUBECONFIG,
+        kind_source=target.kind_origin,
+        recorded_version=draft.record.version if draft.record else None,
+    )
 
 
 def status_of(findings: Iterable[Finding], error: ScanError | None) -> Status:
@@ -135,117 +238,6 @@ def status_of(findings: Iterable[Finding], error: ScanError | None) -> Status:
     return Status.PASS
 
 
-def evaluate_cluster(target: Target, obs: Observation, ctx: EvaluationContext) -> ClusterResult:
-    """Every rule that applies to this cluster, for ``scan``. Findings come most decisive
-    first: the upgrade rule, then nodes, then configuration and release notes."""
-    error = _error_of(obs)
-    findings: list[Finding] = []
-    path: tuple[str, ...] = ()
-    if target.role is Role.GLOBAL:
-        # Independent of the observation: reported even when the cluster is unreachable.
-        findings.append(upgrade_path_rule(target.context, ctx.policy, ctx.target, ctx.from_release))
-    if error is None and obs.version is not None:
-        if target.role is Role.WORKLOAD:
-            gate, path = _workload_gate(target, obs, ctx)
-            findings.extend(gate)
-        findings.extend(_node_findings(target.context, obs, ctx.policy))
-    findings.extend(_static_findings(target, ctx))
-    return _result(target, obs, error, findings, path)
-
-
-def evaluate_onboarding(target: Target, obs: Observation, ctx: EvaluationContext) -> ClusterResult:
-    """Only the target's onboarding range, for every kind, for the ``onboarding`` command."""
-    if ctx.target.onboarding is None:
-        raise UsageError(f"this policy has no onboarding range for {ctx.target.version}")
-    error = _error_of(obs)
-    findings: list[Finding] = []
-    if error is None and obs.version is not None:
-        finding = onboarding_rule(
-            target.context, obs.version, ctx.target.onboarding, ctx.target.version
-        )
-        findings.extend([finding] if finding else [])
-    return _result(target, obs, error, findings, ())
-
-
-def _error_of(obs: Observation) -> ScanError | None:
-    if obs.error is None and obs.version is None:
-        # Collection should never produce this; treat it as a response without a version.
-        return ScanError(ErrorCategory.INVALID_RESPONSE, "no usable version was collected")
-    return obs.error
-
-
-def _static_findings(target: Target, ctx: EvaluationContext) -> list[Finding]:
-    """Findings from configuration alone: they hold even when the cluster is unreachable."""
-    found = [insecure_tls_rule(target)]
-    if target.role is Role.WORKLOAD:
-        found.append(kind_unknown_rule(target, ctx.target.rule))
-    return [
-        *(finding for finding in found if finding is not None),
-        *release_note_rules(target, ctx.target),
-    ]
-
-
-def _workload_gate(
-    target: Target, obs: Observation, ctx: EvaluationContext
-) -> tuple[list[Finding], tuple[str, ...]]:
-    """The target's rule (window or latest) and, for third-party clusters, onboarding."""
-    assert obs.version is not None
-    version, release = obs.version, ctx.target
-    findings: list[Finding | None] = []
-    path: tuple[str, ...] = ()
-    if release.rule == "window":
-        gate, path = window_rule(target.context, version, release)
-        findings.append(gate)
-    elif release.rule == "latest":
-        if ctx.from_release is None:
-            raise UsageError(f"--from is required for --target {release.version} (rule latest)")
-        gate, path = latest_rule(target.context, version, release, ctx.from_release)
-        findings.append(gate)
-    if target.kind == "third-party" and release.onboarding and ctx.check_onboarding:
-        findings.append(
-            onboarding_rule(target.context, version, release.onboarding, release.version)
-        )
-    return [finding for finding in findings if finding is not None], path
-
-
-def _node_findings(context: str, obs: Observation, policy: Policy) -> list[Finding]:
-    if obs.nodes is None:
-        # No nodes and no error means --no-nodes: nothing to say.
-        return [nodes_unavailable_rule(context, obs.nodes_error)] if obs.nodes_error else []
-    assert obs.version is not None
-    return [
-        *skew_rule(context, obs.version, obs.nodes.kubelet_versions, policy.skew),
-        *runtime_rule(context, obs.nodes.container_runtimes, policy.blocked_runtimes),
-    ]
-
-
-def _result(
-    target: Target,
-    obs: Observation,
-    error: ScanError | None,
-    findings: Sequence[Finding],
-    path: tuple[str, ...],
-) -> ClusterResult:
-    status = status_of(findings, error)
-    return ClusterResult(
-        context=target.context,
-        name=target.name,
-        role=target.role,
-        kind=target.kind,
-        provider=obs.version.provider if obs.version else "",
-        server=target.server,
-        status=status,
-        version=obs.version,
-        nodes=obs.nodes,
-        error=error,
-        findings=tuple(findings),
-        upgrade_path=path if status is Status.BLOCKED else (),
-        owner=target.owner,
-        notes=target.notes,
-        kind_source=target.kind_origin,
-    )
-
-
 def verdict_of(results: Iterable[ClusterResult]) -> Verdict:
     """SPEC 4: NOT_READY on any BLOCKED, else INCOMPLETE on any UNKNOWN, else READY."""
     statuses = [result.status for result in results]
@@ -256,12 +248,27 @@ def verdict_of(results: Iterable[ClusterResult]) -> Verdict:
     return Verdict.READY
 
 
-def exit_code_for(verdict: Verdict) -> ExitCode:
+def exit_code_for(verdict: Verdict, *, onboarding: bool = False) -> ExitCode:
+    """The exit code of a verdict (SPEC 3); ``onboarding`` exits 0 only when all are accepted."""
+    if onboarding:
+        return ExitCode.READY if verdict is Verdict.READY else ExitCode.NOT_READY
     return {
         Verdict.READY: ExitCode.READY,
         Verdict.NOT_READY: ExitCode.NOT_READY,
         Verdict.INCOMPLETE: ExitCode.INCOMPLETE,
     }[verdict]
+
+
+def evaluate_cluster(target: Target, obs: Observation, ctx: EvaluationContext) -> ClusterResult:
+    """One cluster on its own (no platform records, no waivers), for ``scan``."""
+    findings, path = cluster_findings(target, obs, ctx)
+    return _judge(_Draft(target, obs, _error_of(obs), findings, path), findings)
+
+
+def evaluate_onboarding(target: Target, obs: Observation, ctx: EvaluationContext) -> ClusterResult:
+    """One cluster on its own, for the ``onboarding`` command."""
+    findings, path = onboarding_findings(target, obs, ctx)
+    return _judge(_Draft(target, obs, _error_of(obs), findings, path), findings)
 
 
 def build_report(
@@ -275,30 +282,16 @@ def build_report(
     metadata: Mapping[str, Any],
     onboarding: bool = False,
 ) -> Report:
-    """One result per target, in target order, paired with its observation by context.
+    """:func:`evaluate` without platform records, waivers or history, for a fixed duration."""
+    run = Run(tool_version, generated_at, metadata, duration_seconds=duration_seconds)
+    return evaluate(targets, observations, ctx, run, onboarding=onboarding)
 
-    ``onboarding=True`` evaluates only the onboarding range (the ``onboarding`` command).
-    """
-    by_context = {obs.context: obs for obs in observations}
-    evaluate = evaluate_onboarding if onboarding else evaluate_cluster
-    results = tuple(
-        evaluate(target, by_context.get(target.context) or _missing(target), ctx)
-        for target in targets
-    )
-    verdict = verdict_of(results)
-    return Report(
-        tool_version=tool_version,
-        generated_at=generated_at,
-        duration_seconds=duration_seconds,
-        target=ctx.target.version,
-        from_version=ctx.from_release.version if ctx.from_release else None,
-        policy=ctx.policy.ref,
-        verdict=verdict,
-        exit_code=int(exit_code_for(verdict)),
-        clusters=results,
-        notes=_report_notes(targets, ctx, onboarding),
-        metadata=dict(metadata),
-    )
+
+def _error_of(obs: Observation) -> ScanError | None:
+    if obs.error is None and obs.version is None:
+        # Collection should never produce this; treat it as a response without a version.
+        return ScanError(ErrorCategory.INVALID_RESPONSE, "no usable version was collected")
+    return obs.error
 
 
 def _missing(target: Target) -> Observation:
@@ -306,6 +299,22 @@ def _missing(target: Target) -> Observation:
         return Observation(target.context, error=ScanError(ErrorCategory.CONFIG, target.problem))
     message = "not scanned: no result was collected before the scan ended"
     return Observation(target.context, error=ScanError(ErrorCategory.TIMEOUT, message))
+
+
+def _timing(run: Run, began: float) -> tuple[float, dict[str, Any]]:
+    """The run's duration and metadata; stage timings make a slow scan explainable from its
+    own report (``load``, ``collect``, ``evaluate``, then ``discover``, which ran beside)."""
+    if run.started is None:
+        return run.duration_seconds, dict(run.metadata)
+    finished = time.monotonic()
+    stages = {key: value for key, value in run.stages.items() if key != "discover"}
+    stages["evaluate"] = round(finished - began, 4)
+    stages.update({key: value for key, value in run.stages.items() if key == "discover"})
+    return finished - run.started, {**run.metadata, "stages_seconds": stages}
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
 
 
 def _report_notes(

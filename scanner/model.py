@@ -1,7 +1,10 @@
-"""The values that flow between stages: targets -> observations -> cluster results.
+"""The vocabulary every stage shares: roles, statuses, severities, error categories, and the
+values that flow between stages (observations, findings, waivers, the platform preflight).
 
-Everything here is a frozen dataclass or an enum, with no I/O. The report model that wraps
-cluster results for rendering is in :mod:`scanner.report`.
+Everything here is a frozen dataclass or an enum, with no I/O and no import of any stage.
+The target (a kubeconfig context to scan) is defined by the inputs stage
+(:mod:`scanner.inputs.targets`); the report model that wraps cluster results is
+:mod:`scanner.report`.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from scanner.kubeconfig import ClusterEntry, UserEntry
 from scanner.versions import KubeVersion
 
 
@@ -93,37 +95,6 @@ class NodeSummary:
                 str(k): int(v) for k, v in (data.get("container_runtimes") or {}).items()
             },
         )
-
-
-@dataclass(frozen=True)
-class Target:
-    """One selected kubeconfig context and what the inventory says about it.
-
-    ``problem`` is set when the context is broken in the kubeconfig (missing user or cluster
-    entry): such a target is never contacted and becomes ``UNKNOWN``/``config``.
-    ``server`` is already display-safe (no userinfo, no query string).
-    """
-
-    context: str
-    role: Role
-    name: str
-    kind: str = "unknown"
-    server: str = ""
-    owner: str = ""
-    notes: str = ""
-    insecure_skip_tls_verify: bool = False
-    problem: str | None = None
-    cluster: ClusterEntry | None = field(default=None, repr=False)
-    user: UserEntry | None = field(default=None, repr=False)
-    platform_name: str = ""  # the inventory's name for this cluster on the global cluster
-    kind_source: str | None = None  # None: the inventory's, or "unknown" when it gave none
-
-    @property
-    def kind_origin(self) -> str:
-        """Where ``kind`` came from: ``inventory``, ``discovery`` or ``unknown``."""
-        if self.kind_source is not None:
-            return self.kind_source
-        return "unknown" if self.kind == "unknown" else "inventory"
 
 
 @dataclass(frozen=True)
@@ -243,3 +214,15 @@ class Preflight:
             observed_at=str(observed) if observed else None,
             checks=tuple(PreflightCheck.from_dict(c) for c in data.get("checks") or ()),
         )
+
+
+@dataclass(frozen=True)
+class PolicyRef:
+    """Which policy judged a run: its id, where its data came from and the file's sha256."""
+
+    id: str
+    source: str
+    sha256: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"id": self.id, "source": self.source, "sha256": self.sha256}

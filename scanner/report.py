@@ -12,6 +12,7 @@ from scanner.errors import ReportError
 from scanner.model import (
     Finding,
     NodeSummary,
+    PolicyRef,
     Preflight,
     Role,
     ScanError,
@@ -154,16 +155,6 @@ class PlatformInfo:
             notes=tuple(str(n) for n in data.get("notes") or ()),
             preflight=Preflight.from_dict(preflight) if preflight else None,
         )
-
-
-@dataclass(frozen=True)
-class PolicyRef:
-    id: str
-    source: str
-    sha256: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"id": self.id, "source": self.source, "sha256": self.sha256}
 
 
 @dataclass(frozen=True)

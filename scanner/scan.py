@@ -1,8 +1,8 @@
-"""The scan pipeline without click: kubeconfig + inventory -> targets -> collect -> evaluate.
+"""The scan pipeline without click: inputs -> targets -> collect (+ platform discovery beside
+it) -> the one evaluation pass -> the finished report.
 
-:func:`plan_scan` does everything that needs no network; :func:`run_scan` adds platform
-discovery (on a thread, beside collection), collection and evaluation and returns the
-report model; :func:`survey` is what ``contexts`` shows.
+:func:`run_scan` and :func:`run_onboarding` return a finished :class:`~scanner.report.Report`
+(nothing patches it afterwards); :func:`survey` is what ``contexts`` shows.
 
 The current platform version is ``--from``, else what the global cluster reports. A
 ``latest`` target needs it before anything is judged, so without ``--from`` the scan waits
@@ -11,53 +11,41 @@ for discovery before collecting (and stops with a usage error if discovery canno
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import socket
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 
 from scanner import __version__
 from scanner.collect import CollectOptions, KubeCollector, Progress, collect_all
-from scanner.coverage import Coverage, finish_report, plan_coverage, platform_notes
-from scanner.discovery import DiscoveryJob
 from scanner.errors import PolicyError, UsageError
-from scanner.evaluate import (
+from scanner.evaluate import Platform, Run, evaluate
+from scanner.inputs.policy import Policy, format_minor, load_policy
+from scanner.inputs.selection import Selected, Selection, load_selection, select_all
+from scanner.inputs.targets import Target, select_candidates
+from scanner.kube.reader import ReadOptions
+from scanner.model import Observation, Waiver
+from scanner.platform.match import Coverage, plan_coverage, platform_notes
+from scanner.platform.read import DiscoveryJob
+from scanner.platform.records import SHADOW, Discovery
+from scanner.report import CURRENT_FROM_FLAG, CURRENT_FROM_GLOBAL, PlatformInfo, Report
+from scanner.rules.context import (
     EvaluationContext,
-    build_report,
     onboarding_context,
     scan_context,
     target_release,
 )
-from scanner.exitcodes import ExitCode
-from scanner.incluster import CONTEXT_NAME, in_cluster_target
-from scanner.inventory import Inventory, load_inventory
-from scanner.kubeconfig import Kubeconfig, default_kubeconfig_paths, load_kubeconfigs
-from scanner.model import Observation, Role, Target, Verdict
-from scanner.platform import SHADOW, Discovery
-from scanner.policy import Policy, format_minor, load_policy
-from scanner.report import CURRENT_FROM_FLAG, CURRENT_FROM_GLOBAL, PlatformInfo, Report
-from scanner.targets import select_candidates, select_targets
 from scanner.versions import VersionError, normalize_platform_version
 
 DISCOVERY_OFF = "platform discovery turned off (--no-discovery)"
 
 
 @dataclass(frozen=True)
-class Selection:
-    """Where contexts come from and which ones to scan."""
-
-    kubeconfigs: tuple[str, ...] = ()  # empty: KUBECONFIG, else ~/.kube/config
-    global_context: str | None = None
-    contexts: tuple[str, ...] = ()
-    excludes: tuple[str, ...] = ()
-    inventory: str | None = None
-    in_cluster: bool = False  # the global cluster is this pod's cluster (service account)
-
-
-@dataclass(frozen=True)
 class ScanRequest:
+    """Everything a scan needs, parsed once at the command line."""
+
     target: str
     from_version: str | None = None
     selection: Selection = field(default_factory=Selection)
@@ -65,24 +53,17 @@ class ScanRequest:
     collect: CollectOptions = field(default_factory=CollectOptions)
     command_line: str = ""
     discovery: bool = True  # read the global cluster's records of the clusters it manages
-
-
-@dataclass(frozen=True)
-class Selected:
-    """The targets to scan (global first), the kubeconfig's other contexts (to tell a
-    cluster left out on purpose from one the kubeconfig lacks) and the inventory."""
-
-    targets: tuple[Target, ...]
-    unselected: tuple[Target, ...] = ()
-    inventory: Inventory | None = None
-
-    @property
-    def global_target(self) -> Target | None:
-        return next((t for t in self.targets if t.role is Role.GLOBAL), None)
+    waivers: tuple[Waiver, ...] = ()
+    # The previous run, to record what changed since; read once the scan has collected, so
+    # an interrupted scan leaves no trace of it.
+    previous: Callable[[], Report | None] | None = None
 
 
 @dataclass(frozen=True)
 class Plan:
+    """What needs no network: the policy, the evaluation context if it is known yet, and the
+    selected targets."""
+
     policy: Policy
     context: EvaluationContext | None  # None: the current version is to come from discovery
     selected: Selected
@@ -90,44 +71,6 @@ class Plan:
     @property
     def targets(self) -> tuple[Target, ...]:
         return self.selected.targets
-
-
-def load_selection(selection: Selection) -> tuple[Kubeconfig, Inventory | None]:
-    paths = selection.kubeconfigs or default_kubeconfig_paths()
-    config = load_kubeconfigs(paths, explicit=bool(selection.kubeconfigs))
-    inventory = load_inventory(selection.inventory) if selection.inventory else None
-    return config, inventory
-
-
-def select(selection: Selection) -> list[Target]:
-    return list(select_all(selection).targets)
-
-
-def select_all(selection: Selection) -> Selected:
-    config, inventory = load_selection(selection)
-    if selection.in_cluster:
-        if selection.global_context:
-            raise UsageError("--in-cluster and --global-context cannot be used together")
-        entry = inventory.lookup(CONTEXT_NAME) if inventory else None
-        global_target = in_cluster_target(
-            kind=entry.kind if entry else "unknown", name=entry.display_name if entry else ""
-        )
-        workloads = select_candidates(
-            config, include=selection.contexts, exclude=selection.excludes, inventory=inventory
-        )
-        targets = [global_target, *workloads]
-    else:
-        targets = select_targets(
-            config,
-            global_context=selection.global_context,
-            include=selection.contexts,
-            exclude=selection.excludes,
-            inventory=inventory,
-        )
-    chosen = {target.context for target in targets}
-    every = select_candidates(config, include=(), exclude=(), inventory=inventory)
-    others = tuple(target for target in every if target.context not in chosen)
-    return Selected(tuple(targets), others, inventory)
 
 
 def plan_scan(request: ScanRequest) -> Plan:
@@ -141,11 +84,7 @@ def plan_scan(request: ScanRequest) -> Plan:
     return Plan(policy, context, select_all(request.selection))
 
 
-def run_scan(
-    request: ScanRequest,
-    *,
-    progress: Progress | None = None,
-) -> Report:
+def run_scan(request: ScanRequest, *, progress: Progress | None = None) -> Report:
     started = time.monotonic()
     generated_at = _now()
     plan = plan_scan(request)
@@ -165,42 +104,47 @@ def run_scan(
     if job is not None and discovery is None:
         discovery = job.result()
     context, source, notes = resolved or resolve_current(plan.policy, request, discovery)
-    coverage = plan_coverage(
-        plan.targets, plan.selected.unselected, discovery or Discovery(), plan.selected.inventory
+    stages = {"load": round(loaded - started, 4), "collect": round(collected - loaded, 4)}
+    if discovery is not None:
+        stages["discover"] = round(discovery.duration_seconds, 4)  # beside collection
+    run = Run(
+        __version__,
+        generated_at,
+        run_metadata(request.command_line, request.collect, context),
+        started=started,
+        stages=stages,
     )
-    report = build_report(
-        [*coverage.targets, *(missed.target for missed in coverage.record_only)],
-        [*observations, *(missed.observation for missed in coverage.record_only)],
+    return evaluate(
+        plan.targets,
+        observations,
         context,
-        tool_version=__version__,
-        generated_at=generated_at,
-        duration_seconds=collected - started,
-        metadata=run_metadata(request.command_line, request.collect, context),
+        run,
+        platform=_platform(plan, request, context, discovery, source, notes),
+        waivers=request.waivers,
+        today=dt.datetime.now(dt.UTC).date(),
+        previous=request.previous() if request.previous else None,
     )
+
+
+def _platform(
+    plan: Plan,
+    request: ScanRequest,
+    context: EvaluationContext,
+    discovery: Discovery | None,
+    source: str | None,
+    notes: Sequence[str],
+) -> Platform:
     if discovery is None:
         info = PlatformInfo(
             current_version=_current(context),
             current_version_source=source,
             notes=(DISCOVERY_OFF,) if not request.discovery else (),
         )
-        report = replace(report, platform=info)
-    else:
-        info = platform_info(discovery, context, source, (*notes, *platform_notes(coverage)))
-        report = finish_report(report, coverage, discovery, info)
-    # Stage timings (seconds) make a slow scan explainable from its own report.
-    finished = time.monotonic()
-    stages = {
-        "load": round(loaded - started, 4),
-        "collect": round(collected - loaded, 4),
-        "evaluate": round(finished - collected, 4),
-    }
-    if discovery is not None:
-        stages["discover"] = round(discovery.duration_seconds, 4)  # beside collection
-    return replace(
-        report,
-        duration_seconds=finished - started,
-        metadata={**report.metadata, "stages_seconds": stages},
-    )
+        return Platform(info)
+    selected = plan.selected
+    coverage = plan_coverage(selected.targets, selected.unselected, discovery, selected.inventory)
+    info = platform_info(discovery, context, source, (*notes, *platform_notes(coverage)))
+    return Platform(info, discovery, coverage)
 
 
 def resolve_current(
@@ -273,7 +217,7 @@ def platform_info(
 
 
 def survey(
-    selection: Selection, options: CollectOptions, discovery: bool = True
+    selection: Selection, options: ReadOptions, discovery: bool = True
 ) -> tuple[Selected, Discovery | None, Coverage | None]:
     """What ``contexts`` shows: the selection and, unless turned off, the platform records."""
     selected = select_all(selection)
@@ -304,19 +248,13 @@ def run_onboarding(
         config, include=selection.contexts, exclude=selection.excludes, inventory=inventory
     )
     observations = collect_targets(targets, options, progress=progress)
-    report = build_report(
-        targets,
-        observations,
-        context,
-        tool_version=__version__,
-        generated_at=generated_at,
+    run = Run(
+        __version__,
+        generated_at,
+        run_metadata(command_line, options, context),
         duration_seconds=time.monotonic() - started,
-        metadata=run_metadata(command_line, options, context),
-        onboarding=True,
     )
-    # The onboarding contract: 0 when every cluster is accepted, 1 otherwise.
-    accepted = report.verdict is Verdict.READY
-    return replace(report, exit_code=int(ExitCode.READY if accepted else ExitCode.NOT_READY))
+    return evaluate(targets, observations, context, run, onboarding=True)
 
 
 def collect_targets(
@@ -353,7 +291,7 @@ def run_metadata(
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _safe(getter: Callable[[], str]) -> str:

@@ -17,7 +17,7 @@ import responses
 from responses import matchers
 
 from scanner import model
-from scanner.attach import (
+from scanner.outputs.attach import (
     AttachError,
     AttachResult,
     Jira,
@@ -28,7 +28,7 @@ from scanner.attach import (
     display_url,
     require_credentials,
 )
-from scanner.attach.transport import open_client
+from scanner.outputs.attach.transport import open_client
 from tests.render.dataset import canonical_report
 
 JIRA = "https://jira.example.com"

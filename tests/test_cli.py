@@ -77,7 +77,7 @@ def test_internal_error_exits_4_with_one_line(
     def explode(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("unexpected")
 
-    monkeypatch.setattr(scanner.scan, "build_report", explode)
+    monkeypatch.setattr(scanner.scan, "evaluate", explode)
     result = cli(*scan_args(demo_fleet, "--context", "ipi-prod"))
     assert result.code == 4
     assert result.err.count("\n") == 1 and "internal error: RuntimeError" in result.err

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from scanner.collect import BUDGET_MARGIN, CollectOptions, KubeCollector, collect_all
-from scanner.kubeconfig import load_kubeconfigs
-from scanner.model import ErrorCategory, Observation, Role, Target
-from scanner.targets import select_targets
+from scanner.inputs.kubeconfig import load_kubeconfigs
+from scanner.inputs.targets import Target, select_targets
+from scanner.model import ErrorCategory, Observation, Role
 from simfleet import ClusterSpec, Failure, Fleet
 from tests.conftest import RunningFleet
 

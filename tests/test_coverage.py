@@ -8,19 +8,19 @@ from typing import Any
 
 import pytest
 
-from scanner.coverage import (
+from scanner.errors import UsageError
+from scanner.inputs.inventory import Inventory, InventoryEntry
+from scanner.inputs.kubeconfig import ClusterEntry
+from scanner.inputs.policy import load_policy
+from scanner.inputs.targets import Target
+from scanner.kube.errors import FetchError
+from scanner.model import ErrorCategory, Preflight, PreflightCheck, Role, Severity
+from scanner.platform.match import (
     match_records,
     plan_coverage,
-    preflight_rules,
-    record_mismatch_rule,
     with_discovered_kind,
 )
-from scanner.errors import UsageError
-from scanner.inventory import Inventory, InventoryEntry
-from scanner.kubeconfig import ClusterEntry
-from scanner.model import ErrorCategory, Preflight, PreflightCheck, Role, Severity, Target
-from scanner.neterrors import FetchError
-from scanner.platform import (
+from scanner.platform.records import (
     CAPI,
     KAMAJI,
     SHADOW,
@@ -32,9 +32,9 @@ from scanner.platform import (
     parse_discovery,
     url_endpoint,
 )
-from scanner.policy import load_policy
 from scanner.render.platform_text import current_text, preflight_text
 from scanner.report import ClusterResult, PlatformInfo, Report
+from scanner.rules.platform import preflight_rules, record_mismatch_rule
 from scanner.scan import ScanRequest, resolve_current
 from scanner.versions import parse_git_version
 from tests.render.dataset import canonical_report

@@ -24,7 +24,7 @@ import yaml
 
 import scanner
 from scanner.cli import cli
-from scanner.kubeconfig import load_kubeconfigs
+from scanner.inputs.kubeconfig import load_kubeconfigs
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 ROOT = DEPLOY.parent

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 
 from scanner.collect import BUDGET_MARGIN, CollectOptions
-from scanner.discovery import discover
-from scanner.platform import CAPI, KAMAJI, SHADOW, TKESTACK
+from scanner.inputs.selection import Selection, select_all
+from scanner.platform.read import discover
+from scanner.platform.records import CAPI, KAMAJI, SHADOW, TKESTACK
 from scanner.report import Report
-from scanner.scan import Selection, select_all
 from simfleet import ClusterSpec, Failure, Fleet
 from simfleet.platform import PlatformCluster, PlatformSpec
 from tests.conftest import CliResult, RunningFleet

@@ -23,6 +23,8 @@ from scanner.evaluate import (
     verdict_of,
 )
 from scanner.exitcodes import ExitCode
+from scanner.inputs.policy import Policy, load_policy
+from scanner.inputs.targets import Target
 from scanner.model import (
     ErrorCategory,
     Finding,
@@ -32,10 +34,8 @@ from scanner.model import (
     ScanError,
     Severity,
     Status,
-    Target,
     Verdict,
 )
-from scanner.policy import Policy, load_policy
 from scanner.report import ClusterResult, Report
 from scanner.versions import parse_git_version
 

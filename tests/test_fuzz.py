@@ -26,13 +26,13 @@ from scanner.errors import (
     VersionError,
 )
 from scanner.evaluate import scan_context
-from scanner.inventory import load_inventory
-from scanner.kubeconfig import load_kubeconfigs
+from scanner.inputs.inventory import load_inventory
+from scanner.inputs.kubeconfig import load_kubeconfigs
+from scanner.inputs.policy import NOTE_KINDS, load_policy
+from scanner.inputs.targets import select_targets
 from scanner.model import CLUSTER_KINDS, Role, Severity
-from scanner.policy import NOTE_KINDS, load_policy
+from scanner.render.contexts import render_targets
 from scanner.render.policy_table import render_policy
-from scanner.render.table import render_targets
-from scanner.targets import select_targets
 from scanner.versions import (
     KubeVersion,
     normalize_platform_version,

@@ -14,17 +14,16 @@ from typing import Any
 
 import pytest
 
-from scanner.history import (
+from scanner.model import Finding, Severity, Status
+from scanner.outputs.history import (
     FOREIGN_LOCK_MAX_AGE,
     LOCK_NAME,
     LockedError,
-    compare,
     output_lock,
     prune,
-    regressed,
 )
-from scanner.model import Finding, Severity, Status
 from scanner.report import Report
+from scanner.rules.changes import compare, regressed
 from tests.conftest import RunningFleet
 from tests.render.dataset import canonical_report
 from tests.test_cli import scan_args

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-import scanner.incluster
+import scanner.inputs.incluster
 from tests.conftest import RunningFleet
 
 
@@ -20,7 +20,7 @@ def service_account(
     account.mkdir()
     (account / "token").write_text(demo_fleet.fleet.token("global"))
     (account / "ca.crt").write_bytes(demo_fleet.fleet.ca_pem("global"))
-    monkeypatch.setattr(scanner.incluster, "SERVICE_ACCOUNT_DIR", str(account))
+    monkeypatch.setattr(scanner.inputs.incluster, "SERVICE_ACCOUNT_DIR", str(account))
     monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
     monkeypatch.setenv("KUBERNETES_SERVICE_PORT", str(demo_fleet.fleet.port("global")))
     return account

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scanner.errors import InventoryError
-from scanner.inventory import Inventory, InventoryEntry, load_inventory
+from scanner.inputs.inventory import Inventory, InventoryEntry, load_inventory
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "inventory" / "fleet.yaml"
 

@@ -16,13 +16,13 @@ import pytest
 import trustme
 
 from scanner.errors import KubeconfigError
-from scanner.kubeconfig import (
-    MAX_FILE_BYTES,
+from scanner.inputs.kubeconfig import (
     Kubeconfig,
     default_kubeconfig_paths,
     load_kubeconfigs,
     safe_server,
 )
+from scanner.inputs.yamlfile import MAX_FILE_BYTES
 from tests.kubeconfig_helpers import (
     cluster,
     context,

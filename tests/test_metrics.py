@@ -8,8 +8,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from scanner.errors import ReportError
-from scanner.metrics import MetricsWriter, render_metrics
 from scanner.model import Status, Verdict
+from scanner.outputs.metrics import MetricsWriter, render_metrics
 from scanner.report import Report
 from tests.render.dataset import HOSTILE_CONTEXT, OCP_CONTEXT, canonical_report
 

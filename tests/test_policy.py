@@ -13,8 +13,7 @@ import pytest
 import yaml
 
 from scanner.errors import PolicyError
-from scanner.model import Severity
-from scanner.policy import (
+from scanner.inputs.policy import (
     OnboardingRange,
     Policy,
     ReleaseNote,
@@ -23,6 +22,7 @@ from scanner.policy import (
     load_policy,
     parse_policy,
 )
+from scanner.model import Severity
 from scanner.versions import parse_git_version
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "policy"

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from scanner.errors import UsageError
-from scanner.inventory import load_inventory
-from scanner.kubeconfig import Kubeconfig, load_kubeconfigs
-from scanner.model import Role, Target
-from scanner.targets import select_targets
+from scanner.inputs.inventory import load_inventory
+from scanner.inputs.kubeconfig import Kubeconfig, load_kubeconfigs
+from scanner.inputs.targets import Target, select_targets
+from scanner.model import Role
 from tests.kubeconfig_helpers import cluster, context, simple_kubeconfig, user, write_kubeconfig
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"

@@ -4,19 +4,51 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from scanner.model import Severity, Status, Verdict, Waiver
+from scanner.evaluate import Run, evaluate, scan_context
+from scanner.inputs.policy import load_policy
+from scanner.inputs.targets import Target
+from scanner.inputs.waivers import WaiverError, load_waivers
+from scanner.model import (
+    ErrorCategory,
+    NodeSummary,
+    Observation,
+    Role,
+    ScanError,
+    Severity,
+    Status,
+    Verdict,
+    Waiver,
+)
 from scanner.report import Report
-from scanner.waivers import WaiverError, apply_waivers, load_waivers
+from scanner.versions import parse_git_version
 from tests.conftest import RunningFleet
-from tests.render.dataset import canonical_report
 from tests.test_cli import scan_args
 
 TODAY = dt.date(2026, 11, 23)
+
+
+def fleet_report(waivers: Sequence[Waiver] = ()) -> Report:
+    """A small fleet judged by the one evaluation pass: a global cluster, a cluster outside
+    the window, one with a Docker node, one that could not be reached."""
+    targets = [Target("global", Role.GLOBAL, "global")] + [
+        Target(name, Role.WORKLOAD, name) for name in ("old", "docker", "gone")
+    ]
+    docker = NodeSummary(2, {"v1.32.1": 2}, {"docker://20.10.24": 1, "containerd://1.7.2": 1})
+    observations = [
+        Observation("global", version=parse_git_version("v1.33.7-4")),
+        Observation("old", version=parse_git_version("v1.29.3")),
+        Observation("docker", version=parse_git_version("v1.32.1"), nodes=docker),
+        Observation("gone", error=ScanError(ErrorCategory.UNREACHABLE, "connection refused")),
+    ]
+    context = scan_context(load_policy(None), "4.3", "4.2")
+    run = Run("1.0.0", "2026-11-23T08:00:00Z")
+    return evaluate(targets, observations, context, run, waivers=waivers, today=TODAY)
 
 
 def _blocked(report: Report) -> list[str]:
@@ -33,10 +65,10 @@ def _waive_all_blockers_of(report: Report, context: str, expires: str) -> list[W
 
 
 def test_waived_blockers_stay_visible_and_stop_counting() -> None:
-    report = canonical_report()
+    report = fleet_report()
     context = _blocked(report)[0]
     waivers = _waive_all_blockers_of(report, context, "2026-12-31")
-    result = apply_waivers(report, waivers, TODAY)
+    result = fleet_report(waivers)
     cluster = next(c for c in result.clusters if c.context == context)
     assert cluster.status is not Status.BLOCKED
     waived = [f for f in cluster.findings if f.waiver is not None]
@@ -47,17 +79,17 @@ def test_waived_blockers_stay_visible_and_stop_counting() -> None:
 
 
 def test_waivers_never_turn_unknown_into_a_pass() -> None:
-    report = canonical_report()
-    result = apply_waivers(report, [Waiver("*", "everything", "CHG-2", "cab", "2027-01-01")], TODAY)
+    report = fleet_report()
+    result = fleet_report([Waiver("*", "everything", "CHG-2", "cab", "2027-01-01")])
     assert result.summary.unknown == report.summary.unknown > 0
     assert result.verdict is Verdict.INCOMPLETE  # blockers waived, unknown remains
 
 
 def test_expired_waiver_does_not_apply_and_warns() -> None:
-    report = canonical_report()
+    report = fleet_report()
     context = _blocked(report)[0]
     waivers = _waive_all_blockers_of(report, context, "2026-11-22")
-    result = apply_waivers(report, waivers, TODAY)
+    result = fleet_report(waivers)
     cluster = next(c for c in result.clusters if c.context == context)
     assert cluster.status is Status.BLOCKED
     expired = [f for f in cluster.findings if f.rule == "waiver-expired"]
@@ -66,10 +98,7 @@ def test_expired_waiver_does_not_apply_and_warns() -> None:
 
 
 def test_stale_waiver_adds_info_on_the_global_cluster() -> None:
-    report = canonical_report()
-    result = apply_waivers(
-        report, [Waiver("window/gone", "r", "CHG-3", "cab", "2027-01-01")], TODAY
-    )
+    result = fleet_report([Waiver("window/gone", "r", "CHG-3", "cab", "2027-01-01")])
     glob = next(c for c in result.clusters if c.role.value == "global")
     stale = [f for f in glob.findings if f.rule == "waiver-stale"]
     assert stale and stale[0].severity is Severity.INFO and "CHG-3" in stale[0].message

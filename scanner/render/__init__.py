@@ -1,27 +1,17 @@
 """Output formats: one module per format behind one interface.
 
 A renderer turns a :class:`~scanner.report.Report` into text; the CLI owns files and streams.
-``RENDERERS`` maps a format name to its renderer; ``FILE_EXTENSIONS`` gives the extension used
-by ``--output-dir``.
+The interface is :mod:`scanner.render.base`, which every format imports (never this face).
+``RENDERERS`` maps a format name to its renderer, importing each format only when it is
+used; ``FILE_EXTENSIONS`` gives the extension used by ``--output-dir``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
+from scanner.render.base import Renderer, RenderOptions
 from scanner.report import Report
 
-
-@dataclass(frozen=True)
-class RenderOptions:
-    """How to render: the user's template directory (tried first), colour for terminals."""
-
-    template_dir: str | None = None
-    color: bool = False
-
-
-Renderer = Callable[[Report, RenderOptions], str]
+__all__ = ["FILE_EXTENSIONS", "RENDERERS", "RenderOptions", "Renderer", "render"]
 
 
 def _json(report: Report, options: RenderOptions) -> str:

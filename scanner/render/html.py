@@ -11,7 +11,7 @@ import hashlib
 
 from markupsafe import Markup
 
-from scanner.render import RenderOptions
+from scanner.render.base import RenderOptions
 from scanner.render.templating import environment, render_template, static_asset
 from scanner.report import Report
 

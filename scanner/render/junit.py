@@ -9,8 +9,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from scanner.model import Finding, Severity, Status
-from scanner.render import RenderOptions
-from scanner.render.templating import printable
+from scanner.render.base import RenderOptions, printable
 from scanner.report import TOOL_NAME, ClusterResult, Report
 
 

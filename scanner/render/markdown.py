@@ -6,7 +6,7 @@ Layout lives in ``report.md.j2``; escaping is the ``md`` filter of
 
 from __future__ import annotations
 
-from scanner.render import RenderOptions
+from scanner.render.base import RenderOptions
 from scanner.render.templating import environment, render_template
 from scanner.report import Report
 

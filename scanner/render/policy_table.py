@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tabulate import tabulate
 
-from scanner.policy import Policy, Release, format_minor, version_key
+from scanner.inputs.policy import Policy, Release, format_minor, version_key
 
 
 def render_policy(policy: Policy, only: Release | None = None) -> str:

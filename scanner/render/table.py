@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-import click
 from tabulate import tabulate
 
-from scanner.coverage import Coverage
-from scanner.model import Status, Target, Verdict
-from scanner.platform import Discovery, PlatformRecord
-from scanner.render import RenderOptions
+from scanner.model import Status, Verdict
+from scanner.render.base import CHANGE_LABELS, RenderOptions, style, terminal_text
 from scanner.render.platform_text import platform_lines
 from scanner.report import SOURCE_RECORD, Changes, ClusterResult, Report
 
@@ -40,7 +35,7 @@ def render_verdict_line(report: Report, options: RenderOptions) -> str:
     summary = report.summary
     verdict = report.verdict.value
     if options.color:
-        verdict = click.style(verdict, fg=_VERDICT_COLOURS[report.verdict], bold=True)
+        verdict = style(verdict, fg=_VERDICT_COLOURS[report.verdict], bold=True)
     source = f" from {report.from_version}" if report.from_version else ""
     return (
         f"{verdict}: upgrade to {report.target}{source}; {summary.total} clusters: "
@@ -52,7 +47,7 @@ def render_verdict_line(report: Report, options: RenderOptions) -> str:
 def _row(cluster: ClusterResult, options: RenderOptions) -> list[str]:
     status = cluster.status.value
     if options.color:
-        status = click.style(status, fg=_STATUS_COLOURS[cluster.status])
+        status = style(status, fg=_STATUS_COLOURS[cluster.status])
     return [
         _clean(cluster.context),
         cluster.role.value,
@@ -93,60 +88,11 @@ def _finding_text(cluster: ClusterResult) -> str:
 
 def _clean(text: str) -> str:
     """Names from clusters are data: no control characters reach the terminal."""
-    return "".join(ch if ch.isprintable() else "?" for ch in text)
-
-
-def render_targets(
-    targets: Sequence[Target],
-    coverage: Coverage | None = None,
-    discovery: Discovery | None = None,
-) -> str:
-    """``contexts``: the selected contexts and, with discovery, the platform record each one
-    is, then the records no kubeconfig context covers."""
-    shown = coverage.targets if coverage is not None else targets
-    rows = [
-        [
-            _clean(t.context),
-            t.role.value,
-            t.kind,
-            _clean(t.server) or "-",
-            _clean(t.problem) if t.problem else "ok",
-        ]
-        for t in shown
-    ]
-    headers = ["CONTEXT", "ROLE", "KIND", "SERVER", "CONFIG"]
-    lines = []
-    if coverage is not None and discovery is not None:
-        headers.append("PLATFORM RECORD")
-        for row, target in zip(rows, shown, strict=True):
-            record = coverage.matches.get(target.context)
-            unknown = "not registered" if discovery.registry_read else "-"
-            row.append(_record_text(record) if record else unknown)
-        for missed in coverage.record_only:
-            target = missed.target
-            row = [_clean(target.context), "-", target.kind, _clean(target.server) or "-"]
-            rows.append([*row, "no kubeconfig context", _record_text(missed.record)])
-        lines = [f"platform: {_clean(note)}" for note in discovery.notes]
-        if discovery.current_version:
-            lines.append(f"platform: current version {_clean(discovery.current_version)}")
-    table = tabulate(
-        rows,
-        headers=headers,
-        tablefmt="plain",
-        disable_numparse=True,  # a context named 1.10 is not the number 1.1
-    )
-    return "\n".join([table, *lines]) + "\n"
-
-
-def _record_text(record: PlatformRecord) -> str:
-    details = ", ".join(part for part in (record.kind, record.version) if part)
-    return _clean(record.name + (f" ({details})" if details else ""))
+    return terminal_text(text)
 
 
 def render_changes(changes: Changes) -> str:
     """``upgrade-scanner diff``: one line per change, then whether anything regressed."""
-    from scanner.render.templating import CHANGE_LABELS
-
     rows = [
         [label, _clean(change.context), change.before or "-", change.after or "-", change.detail]
         for label, section in CHANGE_LABELS

@@ -72,7 +72,6 @@ UNKNOWN cluster). And ``md``, which escapes any value for Markdown.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from importlib import resources
 from typing import Any
@@ -82,7 +81,7 @@ from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
 from scanner.model import ErrorCategory, PreflightCheck, Role, Severity, Status, Verdict
-from scanner.render import RenderOptions
+from scanner.render.base import CHANGE_LABELS, RenderOptions, printable
 from scanner.render.chart import version_chart
 from scanner.render.platform_text import current_text, discovery_text, preflight_text
 from scanner.report import SOURCE_RECORD, ClusterResult, PlatformInfo, Report
@@ -94,10 +93,6 @@ UNKNOWN = "unknown"
 _KIND_SOURCES = {"inventory": "inventory", "discovery": "platform"}
 _STATUS_ORDER = {Status.BLOCKED: 0, Status.UNKNOWN: 1, Status.WARN: 2, Status.PASS: 3}
 _SEVERITY_ORDER = {Severity.BLOCKER: 0, Severity.WARNING: 1, Severity.INFO: 2}
-# C0/C1 control characters (ANSI colour codes from a server, NUL, ...), lone surrogates and
-# non-characters are not text a report should carry, and XML 1.0 cannot carry them at all.
-# Tabs and line breaks are kept.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _ERROR_HINTS = {
     ErrorCategory.CONFIG: "Repair the context in the kubeconfig (user, certificate files, "
     "exec plugin) and re-run the scan.",
@@ -148,11 +143,6 @@ class ResourceLoader(jinja2.BaseLoader):
 
 class Escaped(str):
     """Text escaped for Markdown: the only text a Markdown template may emit."""
-
-
-def printable(value: object) -> str:
-    """``value`` as text without control characters (line breaks kept)."""
-    return _CONTROL.sub("", str(value))
 
 
 def md(value: object) -> Escaped:
@@ -264,15 +254,6 @@ def kubelet_detail(cluster: ClusterResult) -> str:
         return ""
     versions = sorted(cluster.nodes.kubelet_versions.items(), key=lambda kv: (-kv[1], kv[0]))
     return ", ".join(f"{version} x{count}" for version, count in versions)
-
-
-# (label, attribute of scanner.report.Changes) in the order the reports list them.
-CHANGE_LABELS = (
-    ("New blocker", "new_blockers"),
-    ("Resolved", "resolved"),
-    ("Status", "status_changes"),
-    ("Version", "version_changes"),
-)
 
 
 def build_context(report: Report) -> dict[str, Any]:

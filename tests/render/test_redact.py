@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from scanner.redact import redact
+from scanner.outputs.redact import redact
 from scanner.render import RENDERERS, RenderOptions, render
 from scanner.report import Report
 from tests.render.dataset import SERVER_HOSTS, canonical_report

@@ -1,0 +1,71 @@
+"""Writing a finished report: the files and streams asked for, then the terminal summary.
+
+Each format is rendered once, however many destinations ask for it. Files come first (so
+the summary can point at them); a machine format written to stdout owns stdout, so the
+table is then left out to keep it parseable.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from datetime import datetime
+
+import click
+
+from scanner.cli.common import REPORT_FORMATS, Outputs, Ui
+from scanner.outputs.files import emit, write_atomic
+from scanner.render import FILE_EXTENSIONS, RenderOptions, render
+from scanner.render.table import render_verdict_line
+from scanner.report import Report
+
+
+def write_reports(report: Report, outputs: Outputs, ui: Ui) -> list[str]:
+    """Write every file and stream asked for; return the report files written (to attach)."""
+    text_of = renderings(report, outputs.template_dir)
+    stdout_taken = write_formats(text_of, outputs)
+    written = write_output_dir(report, text_of, outputs.output_dir) if outputs.output_dir else []
+    files = [*outputs.named_files, *written]
+    if stdout_taken:
+        return files  # a machine format owns stdout; keep it parseable
+    if ui.quiet:
+        click.echo(render_verdict_line(report, RenderOptions(color=ui.color)))
+        return files
+    emit("-", render("table", report, RenderOptions(color=ui.color)))
+    for path in written:
+        click.echo(f"wrote {path}")
+    return files
+
+
+def renderings(report: Report, template_dir: str | None) -> Callable[[str], str]:
+    """Each format's text, rendered once however many files ask for it."""
+    options = RenderOptions(template_dir=template_dir)
+
+    @functools.cache
+    def text_of(fmt: str) -> str:
+        return render(fmt, report, options)
+
+    return text_of
+
+
+def write_formats(text_of: Callable[[str], str], outputs: Outputs) -> bool:
+    """The ``--FORMAT FILE`` outputs, in flag order; whether one of them was stdout."""
+    stdout_taken = False
+    for fmt in REPORT_FORMATS:
+        path = outputs.files.get(fmt)
+        if path:
+            emit(path, text_of(fmt))
+            stdout_taken = stdout_taken or path == "-"
+    return stdout_taken
+
+
+def write_output_dir(report: Report, text_of: Callable[[str], str], directory: str) -> list[str]:
+    stamp = datetime.strptime(report.generated_at, "%Y-%m-%dT%H:%M:%SZ").strftime("%Y%m%dT%H%M%SZ")
+    written = []
+    for fmt, ext in FILE_EXTENSIONS.items():
+        path = os.path.join(directory, f"readiness-{report.target}-{stamp}.{ext}")
+        write_atomic(path, text_of(fmt))
+        write_atomic(os.path.join(directory, f"latest.{ext}"), text_of(fmt))
+        written.append(path)
+    return written

@@ -1,0 +1,83 @@
+"""The commands that look without judging an upgrade: ``onboarding``, ``policy``,
+``contexts``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from scanner.cli.common import Outputs, Ui, collect_options, command_line, selection
+from scanner.cli.emit import write_reports
+from scanner.cli.options import (
+    POLICY,
+    TIMEOUT,
+    candidate_options,
+    collect_option_group,
+    selection_options,
+    ui_options,
+)
+from scanner.kube.reader import ReadOptions
+
+
+@click.command()
+@click.option("--target", required=True, metavar="VERSION", help="Platform version to onboard to.")
+@candidate_options
+@POLICY
+@collect_option_group
+@click.option("--json", "json_path", metavar="FILE", help="Write the JSON result ('-' = stdout).")
+@ui_options
+def onboarding(**opts: Any) -> int:
+    """Check clusters against the onboarding range (exit 0 when every one is accepted)."""
+    from scanner.scan import run_onboarding
+
+    ui = Ui.parse(opts)
+    progress = ui.start()
+    result = run_onboarding(
+        target=opts["target"],
+        selection=selection(opts),
+        policy_path=opts["policy_path"],
+        options=collect_options(opts),
+        command_line=command_line(),
+        progress=progress,
+    )
+    ui.finish()
+    write_reports(result, Outputs.parse(opts), ui)
+    return result.exit_code
+
+
+@click.command("policy")
+@click.option("--target", metavar="VERSION", help="Show one release in detail.")
+@POLICY
+def policy_command(target: str | None, policy_path: str | None) -> int:
+    """Show the platform support matrix."""
+    from scanner.inputs.policy import load_policy
+    from scanner.render.policy_table import render_policy
+
+    loaded = load_policy(policy_path)
+    click.echo(render_policy(loaded, loaded.release(target) if target else None), nl=False)
+    return 0
+
+
+@click.command()
+@selection_options
+@click.option(
+    "--discover",
+    is_flag=True,
+    help="Also read the global cluster's platform records and show them beside the contexts.",
+)
+@TIMEOUT
+def contexts(**opts: Any) -> int:
+    """Show the contexts a scan would select and their roles (no network unless --discover).
+
+    \f
+    The stable contract of ``contexts`` is "no network": listing what a scan would touch must
+    work before any cluster is reachable. ``--discover`` adds the platform records.
+    """
+    from scanner.render.contexts import render_targets
+    from scanner.scan import survey
+
+    options = ReadOptions(timeout=opts["timeout"])
+    selected, found, coverage = survey(selection(opts), options, opts["discover"])
+    click.echo(render_targets(selected.targets, coverage, found), nl=False)
+    return 0

@@ -1,0 +1,59 @@
+"""``upgrade-scanner report`` (re-render offline) and ``diff`` (compare two runs)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from scanner.cli.common import REPORT_FORMATS, Outputs
+from scanner.cli.emit import renderings, write_formats
+from scanner.cli.options import output_options
+from scanner.cli.scan import redacted
+from scanner.errors import ReportError, UsageError
+from scanner.exitcodes import ExitCode
+from scanner.report import Report
+from scanner.rules.changes import compare, regressed
+
+
+@click.command()
+@click.argument("report_path", metavar="REPORT.json")
+@output_options
+def report(report_path: str, **opts: Any) -> int:
+    """Re-render a saved JSON report offline (no cluster access)."""
+    loaded = load_report(report_path)
+    outputs = Outputs.parse(opts)
+    if not outputs.files:
+        raise UsageError(
+            "report: name at least one of " + ", ".join(f"--{f}" for f in REPORT_FORMATS)
+        )
+    shown = redacted(loaded, outputs.redact)
+    write_formats(renderings(shown, outputs.template_dir), outputs)
+    return int(ExitCode.READY)
+
+
+@click.command()
+@click.argument("old_path", metavar="OLD.json")
+@click.argument("new_path", metavar="NEW.json")
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+def diff(old_path: str, new_path: str, as_json: bool) -> int:
+    """Compare two reports (exit 1 when a cluster became BLOCKED or UNKNOWN)."""
+    from scanner.render.table import render_changes
+
+    changes = compare(load_report(old_path), load_report(new_path).clusters)
+    if as_json:
+        click.echo(json.dumps(changes.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_changes(changes), nl=False)
+    return int(ExitCode.NOT_READY if regressed(changes) else ExitCode.READY)
+
+
+def load_report(path: str) -> Report:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or "not UTF-8 text"
+        raise ReportError(f"{path}: cannot read ({reason})") from None
+    return Report.from_json(text, where=path)

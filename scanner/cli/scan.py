@@ -1,0 +1,118 @@
+"""``upgrade-scanner scan``: collect, evaluate, report, and optionally attach."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from typing import Any
+
+import click
+
+from scanner.cli.attach import attach_destination, echo_attach, exit_after_attach
+from scanner.cli.common import Outputs, Ui, collect_options, command_line, selection
+from scanner.cli.emit import write_reports
+from scanner.cli.options import (
+    NO_DISCOVERY,
+    POLICY,
+    attach_options,
+    collect_option_group,
+    output_options,
+    selection_options,
+    ui_options,
+)
+from scanner.inputs.waivers import load_waivers
+from scanner.outputs.files import write_atomic
+from scanner.outputs.history import output_lock, previous_report, prune
+from scanner.report import Report
+from scanner.scan import ScanRequest, run_scan
+
+
+@click.command()
+@click.option("--target", required=True, metavar="VERSION", help="Platform version to upgrade to.")
+@click.option(
+    "--from",
+    "from_version",
+    metavar="VERSION",
+    help="Current platform version [what the global cluster reports].",
+)
+@selection_options
+@click.option(
+    "--in-cluster",
+    is_flag=True,
+    help="The global cluster is this pod's cluster (service account); kubeconfig contexts "
+    "are all workloads.",
+)
+@POLICY
+@collect_option_group
+@output_options
+@click.option("--output-dir", metavar="DIR", help="Write every format, timestamped, plus latest.*.")
+@click.option(
+    "--waivers",
+    "waivers_path",
+    metavar="FILE",
+    help="YAML of approved exceptions: waived findings stay visible but do not count.",
+)
+@click.option(
+    "--metrics-file",
+    type=click.Path(dir_okay=False),
+    metavar="PATH",
+    help="Write Prometheus metrics (text format) for a textfile collector.",
+)
+@click.option(
+    "--keep",
+    type=click.IntRange(min=1),
+    default=30,
+    show_default=True,
+    metavar="N",
+    help="With --output-dir: keep the newest N runs, delete older ones.",
+)
+@attach_options
+@NO_DISCOVERY
+@ui_options
+def scan(**opts: Any) -> int:
+    """Collect versions, evaluate the upgrade rules, report a verdict."""
+    ui = Ui.parse(opts)
+    outputs = Outputs.parse(opts)
+    progress = ui.start()
+    # Every input is read, and an attachment destination checked, before any cluster is asked.
+    destination = attach_destination(opts, outputs)
+    waivers = load_waivers(opts["waivers_path"]) if opts["waivers_path"] else ()
+    directory = outputs.output_dir
+    with output_lock(directory) if directory else contextlib.nullcontext():
+        request = ScanRequest(
+            target=opts["target"],
+            from_version=opts["from_version"],
+            selection=selection(opts),
+            policy=opts["policy_path"],
+            collect=collect_options(opts),
+            command_line=command_line(),
+            discovery=not opts["no_discovery"],
+            waivers=waivers,
+            previous=functools.partial(previous_report, directory) if directory else None,
+        )
+        report = run_scan(request, progress=progress)
+        ui.finish()
+        shown = redacted(report, outputs.redact)
+        files = write_reports(shown, outputs, ui)
+        if outputs.metrics_file:
+            from scanner.outputs.metrics import render_metrics
+
+            write_atomic(outputs.metrics_file, render_metrics(shown))
+        if directory:
+            prune(directory, outputs.keep)
+    if destination is None:
+        return report.exit_code
+    from scanner.outputs.attach import attach_files
+
+    attached = attach_files(files, destination, timeout=opts["timeout"], report=shown)
+    echo_attach(attached, quiet=ui.quiet)
+    return exit_after_attach(report.exit_code, attached.ok)
+
+
+def redacted(report: Report, redact: bool) -> Report:
+    """The report as it may leave the team: a redacted copy with ``--redact``."""
+    if not redact:
+        return report
+    from scanner.outputs.redact import redact as redact_report
+
+    return redact_report(report)

@@ -1,0 +1,127 @@
+"""The operator's inventory: what kind of cluster each context is, and who owns it.
+
+The file is YAML or JSON (the YAML loader reads both)::
+
+    contexts:
+      prod-global: {kind: ipi, display_name: Global, owner: platform-team}
+      "eks-*": {kind: third-party, notes: imported EKS clusters}
+      dc2-admin: {platform_name: upi-dc2}   # its cluster's name on the global cluster
+
+Keys under ``contexts`` are context names or shell globs. A lookup tries the exact name
+first, then the globs in file order, so a specific entry can override a broad pattern.
+Unknown keys are errors (with the near match) because a typo such as ``onwer`` would
+otherwise silently drop data from the change ticket.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Any
+
+from scanner.errors import InventoryError
+from scanner.inputs.yamlfile import quote, read_yaml_file
+from scanner.model import CLUSTER_KINDS
+
+ENTRY_KEYS = ("kind", "display_name", "owner", "notes", "platform_name")
+_TOP_KEYS = ("contexts",)
+_FIX = "fix the file or pass another with --inventory"
+_GLOB_CHARS = frozenset("*?[")
+
+
+@dataclass(frozen=True)
+class InventoryEntry:
+    pattern: str  # the context name or glob as written in the file
+    kind: str = "unknown"
+    display_name: str = ""
+    owner: str = ""
+    notes: str = ""
+    platform_name: str = ""  # the cluster's record name on the global cluster
+
+
+@dataclass(frozen=True)
+class Inventory:
+    source: str
+    entries: tuple[InventoryEntry, ...] = ()
+
+    def lookup(self, context: str) -> InventoryEntry | None:
+        """The entry named ``context``, else the first glob (in file order) matching it."""
+        for entry in self.entries:
+            if entry.pattern == context:
+                return entry
+        for entry in self.entries:
+            if _GLOB_CHARS & set(entry.pattern) and fnmatchcase(context, entry.pattern):
+                return entry
+        return None
+
+
+def load_inventory(path: str) -> Inventory:
+    doc = read_yaml_file(path, "inventory", InventoryError, _FIX)
+    if doc is None:
+        return Inventory(path)
+    if not isinstance(doc, dict):
+        raise _error(path, "top level", "must be a mapping with a 'contexts' key")
+    _reject_unknown(path, "", doc, _TOP_KEYS)
+    contexts = doc.get("contexts") or {}
+    if not isinstance(contexts, dict):
+        raise _error(path, "contexts", "must be a mapping of context name or glob to an entry")
+    return Inventory(path, tuple(_entry(path, name, body) for name, body in contexts.items()))
+
+
+def _entry(path: str, name: object, body: Any) -> InventoryEntry:
+    if not isinstance(name, str) or not name:
+        where = f"contexts.{_as_yaml(name)}"
+        raise _error(path, where, "a context name must be a non-empty string")
+    where = f"contexts.{quote(name)}"
+    if body is None:
+        body = {}
+    if not isinstance(body, dict):
+        raise _error(path, where, f"must be a mapping with keys {', '.join(ENTRY_KEYS)}")
+    _reject_unknown(path, where, body, ENTRY_KEYS)
+    for key in ENTRY_KEYS:
+        if body.get(key) is not None and not isinstance(body[key], str):
+            raise _error(path, f"{where}.{key}", "must be a string")
+    kind = body.get("kind") or "unknown"
+    if kind not in CLUSTER_KINDS:
+        hint = _did_you_mean(kind.lower(), CLUSTER_KINDS)
+        choices = ", ".join(CLUSTER_KINDS)
+        raise _error(path, f"{where}.kind", f"{quote(kind)} is not one of {choices}{hint}")
+    platform_name = body.get("platform_name") or ""
+    if platform_name and _GLOB_CHARS & set(name):
+        raise _error(
+            path, f"{where}.platform_name", "names one cluster, so it needs an exact context name"
+        )
+    return InventoryEntry(
+        pattern=name,
+        kind=kind,
+        display_name=body.get("display_name") or "",
+        owner=body.get("owner") or "",
+        notes=body.get("notes") or "",
+        platform_name=platform_name,
+    )
+
+
+def _reject_unknown(path: str, where: str, body: dict[Any, Any], allowed: tuple[str, ...]) -> None:
+    for key in body:
+        if key not in allowed:
+            hint = _did_you_mean(str(key), allowed) or f"; allowed: {', '.join(allowed)}"
+            raise _error(path, f"{where}.{key}" if where else str(key), f"unknown key{hint}")
+
+
+def _as_yaml(key: object) -> str:
+    """A key as YAML spells it (``null``, ``true``, ``""``), not as Python does."""
+    if key is None:
+        return "null"
+    if isinstance(key, bool):
+        return str(key).lower()
+    return quote(key) if isinstance(key, str) else str(key)
+
+
+def _did_you_mean(word: str, choices: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f"; did you mean {quote(close[0])}?" if close else ""
+
+
+def _error(path: str, key: str, problem: str) -> InventoryError:
+    return InventoryError(f"inventory {path}: {key}: {problem}")

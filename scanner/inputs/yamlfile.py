@@ -1,0 +1,176 @@
+"""The one YAML reader of every input file (kubeconfig, inventory, waivers, policy).
+
+Both entry points parse with the same safe loader: dates stay strings (kubectl reads
+``2024-01-01`` as a name; no input value is a date object), PyYAML's own conversion failures
+(``!!int abc``, a 5000-digit number) are YAML errors, and nesting is checked on the event
+stream before any document is built, because libyaml recurses once per level and crashes the
+interpreter on ~50,000 levels. Problems carry only the parser's wording and position: the
+snippet PyYAML quotes may hold a secret.
+
+- :func:`read_yaml_file` reads a file with a size cap (kubeconfig, inventory, waivers): UTF-8
+  or, as kubectl accepts, UTF-16 with a byte order mark; binary data is refused. Duplicate
+  keys keep the last value, as kubectl's YAML library does.
+- :func:`parse_yaml_bytes` parses bytes already read (the policy, which may come from the
+  package) strictly: UTF-8 only, and a duplicate key is an error (PyYAML would silently keep
+  the last one, and the policy is the contract of every verdict).
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import os
+from collections.abc import Hashable
+from typing import Any
+
+import yaml
+
+from scanner.errors import ScannerError
+
+MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_NESTING = 100  # no kubeconfig, inventory or policy needs more
+_CONVERT = "cannot convert the value to its YAML type"
+TOO_DEEP = f"nested more than {MAX_NESTING} levels deep"
+
+
+class _Conversions:
+    """Dates kept as strings, and PyYAML's conversion failures as YAML errors."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)  # type: ignore[misc]
+        except (AttributeError, LookupError, TypeError, ValueError):
+            raise yaml.constructor.ConstructorError(None, None, _CONVERT, node.start_mark) from None
+
+
+class _Loader(_Conversions, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The fast (libyaml) safe loader, for files that may be large (kubeconfigs)."""
+
+
+class _UniqueKeyLoader(_Conversions, yaml.SafeLoader):
+    """The pure-Python safe loader, refusing duplicate keys (the policy)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, Hashable):
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key!r}", key_node.start_mark
+                    )
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+
+
+def _date_as_text(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> str:
+    return loader.construct_scalar(node)
+
+
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _date_as_text)
+
+
+class YamlProblem(Exception):
+    """Why a text is not usable YAML. Only the parser's wording and position are kept: the
+    snippet PyYAML quotes may hold a secret. Two spellings, one per family of messages."""
+
+    def __init__(self, error: yaml.YAMLError | None = None, problem: str = "") -> None:
+        super().__init__(problem)
+        self.error, self.problem = error, problem
+
+    def at_problem_mark(self) -> str:
+        """``line 3, column 7: problem`` (kubeconfig, inventory, waivers)."""
+        if self.error is None:
+            return self.problem
+        mark = getattr(self.error, "problem_mark", None)
+        problem = (
+            getattr(self.error, "problem", None)
+            or getattr(self.error, "reason", None)
+            or "unreadable"
+        )
+        if mark is None:
+            return str(problem)
+        return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+
+    def with_position(self) -> str:
+        """``at line 3, column 7: problem`` with either mark, line breaks folded (policy)."""
+        exc = self.error
+        if exc is None:
+            return f": {self.problem}"
+        if isinstance(exc, yaml.MarkedYAMLError):
+            mark = exc.problem_mark or exc.context_mark
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            return f"{where}: {' '.join(str(exc.problem or exc.context or '').split())}"
+        return f": {' '.join(str(exc).split())}"
+
+
+def parse_yaml(text: str, *, unique_keys: bool = False) -> Any:
+    """Parse one YAML (or JSON) document; :class:`YamlProblem` when it is not usable."""
+    loader = _UniqueKeyLoader if unique_keys else _Loader
+    try:
+        if nesting_depth(text, loader) > MAX_NESTING:
+            raise YamlProblem(problem=TOO_DEEP)
+        return yaml.load(text, Loader=loader)  # a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise YamlProblem(exc) from None
+
+
+def nesting_depth(text: str, loader: type[yaml.SafeLoader]) -> int:
+    """How deeply collections nest, from the event stream (iterative, unlike construction)."""
+    depth = deepest = 0
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_NESTING:
+                break
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return deepest
+
+
+def read_yaml_file(path: str, label: str, error: type[ScannerError], fix: str) -> Any:
+    """Read and parse one file with a size cap; every failure raises ``error`` as one line
+    ``<label> <path>: <problem>; <how to fix>``."""
+
+    def fail(problem: str, how: str = fix) -> ScannerError:
+        return error(f"{label} {path}: {problem}; {how}")
+
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            # fstat first so a huge file is refused without reading it; the capped read
+            # also catches devices and files that grow while being read.
+            data = b"" if size > MAX_FILE_BYTES else handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise fail("no such file", "check the path") from None
+    except IsADirectoryError:
+        raise fail("is a directory, not a file", "pass the file itself") from None
+    except OSError as exc:
+        raise fail(f"cannot be read ({exc.strerror})") from None
+    if size > MAX_FILE_BYTES or len(data) > MAX_FILE_BYTES:
+        raise fail(f"larger than the {MAX_FILE_BYTES // 2**20} MiB limit", "pass the right file")
+    # kubectl (Go's YAML) also reads UTF-16 with a byte order mark: PowerShell writes that.
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    try:
+        text = data.decode("utf-16" if utf16 else "utf-8-sig")
+    except UnicodeDecodeError:
+        text = "\0"
+    if "\0" in text:
+        raise fail("binary data, not a YAML text file", "pass the right file")
+    try:
+        return parse_yaml(text)
+    except YamlProblem as exc:
+        if exc.error is None:
+            raise fail(exc.problem, "pass the right file") from None
+        raise fail(f"not valid YAML ({exc.at_problem_mark()})") from None
+
+
+def quote(text: str) -> str:
+    """Quote a name for a one-line message (escapes newlines and quotes)."""
+    return json.dumps(text, ensure_ascii=False)

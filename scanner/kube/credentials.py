@@ -1,0 +1,131 @@
+"""Exec credential plugins, run by the scanner itself under a timeout.
+
+The Python client runs exec plugins without a timeout and, when one fails, logs the error
+and sends the request anonymously. The scanner runs the plugin here instead, so a plugin
+that fails, hangs or prints nonsense makes that cluster ``UNKNOWN``/``config`` with the
+plugin's stderr (secrets removed), and no anonymous request is ever sent in its place.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import signal
+import subprocess
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.inputs.kubeconfig import ClusterEntry, ExecConfig
+from scanner.secrets import scrub
+
+_STDOUT_LIMIT = 1 << 20
+
+
+class CredentialError(Exception):
+    """An exec plugin failed; the message is already free of secrets."""
+
+
+@dataclass(frozen=True)
+class ExecCredential:
+    token: str | None = field(default=None, repr=False)
+    client_certificate_data: bytes | None = field(default=None, repr=False)
+    client_key_data: bytes | None = field(default=None, repr=False)
+
+
+def exec_secrets(config: ExecConfig) -> list[str]:
+    """Values that must never be shown: env values and arguments after secret-ish flags."""
+    values = [value for _, value in config.env]
+    for flag, value in zip(config.args, config.args[1:], strict=False):
+        lowered = flag.lower()
+        if any(word in lowered for word in ("token", "secret", "password", "key")):
+            values.append(value)
+    return values
+
+
+def run_exec_plugin(
+    config: ExecConfig, *, timeout: float, cluster: ClusterEntry | None
+) -> ExecCredential:
+    """Run the plugin once; raise :class:`CredentialError` on any failure."""
+    secrets = exec_secrets(config)
+    name = os.path.basename(config.command)
+    env = dict(os.environ)
+    env.update(dict(config.env))
+    env["KUBERNETES_EXEC_INFO"] = json.dumps(_exec_info(config, cluster))
+    try:
+        process = subprocess.Popen(
+            [config.command, *config.args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            start_new_session=True,  # so a timeout kills the plugin's children too
+        )
+    except FileNotFoundError:
+        hint = f" ({scrub(config.install_hint, secrets)})" if config.install_hint else ""
+        raise CredentialError(f"exec plugin {name!r} not found{hint}") from None
+    except OSError as exc:
+        raise CredentialError(f"exec plugin {name!r} could not start: {exc.strerror}") from None
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        raise CredentialError(
+            f"exec plugin {name!r} did not finish within {timeout:g}s (--timeout)"
+        ) from None
+    if process.returncode != 0:
+        detail = _last_lines(stderr.decode("utf-8", "replace"))
+        raise CredentialError(
+            f"exec plugin {name!r} exited {process.returncode}: "
+            + (scrub(detail, secrets) or "no error output")
+        )
+    return _parse_credential(stdout[:_STDOUT_LIMIT], name)
+
+
+def _exec_info(config: ExecConfig, cluster: ClusterEntry | None) -> dict[str, Any]:
+    spec: dict[str, Any] = {"interactive": False}
+    if config.provide_cluster_info and cluster is not None:
+        info: dict[str, Any] = {"server": cluster.server}
+        if cluster.certificate_authority_data:
+            info["certificate-authority-data"] = base64.b64encode(
+                cluster.certificate_authority_data
+            ).decode()
+        if cluster.insecure_skip_tls_verify:
+            info["insecure-skip-tls-verify"] = True
+        spec["cluster"] = info
+    return {"apiVersion": config.api_version, "kind": "ExecCredential", "spec": spec}
+
+
+def _parse_credential(stdout: bytes, name: str) -> ExecCredential:
+    try:
+        document = json.loads(stdout)
+    except ValueError:
+        raise CredentialError(f"exec plugin {name!r} did not print ExecCredential JSON") from None
+    status = document.get("status") if isinstance(document, dict) else None
+    if not isinstance(status, dict):
+        raise CredentialError(f"exec plugin {name!r} printed an ExecCredential without status")
+    token = status.get("token")
+    cert = status.get("clientCertificateData")
+    key = status.get("clientKeyData")
+    if isinstance(token, str) and token:
+        return ExecCredential(token=token)
+    if isinstance(cert, str) and isinstance(key, str) and cert and key:
+        return ExecCredential(client_certificate_data=cert.encode(), client_key_data=key.encode())
+    raise CredentialError(
+        f"exec plugin {name!r} returned neither a token nor a client certificate and key"
+    )
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        process.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.communicate(timeout=2)
+
+
+def _last_lines(text: str, count: int = 3) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return " | ".join(lines[-count:])[:500]

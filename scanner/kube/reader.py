@@ -1,0 +1,174 @@
+"""Every API read of every cluster goes through here: one GET with the retry rule, the
+deadline and a size cap, and paged lists on top of it.
+
+Collection (``/version``, nodes) and platform discovery (the global cluster's records) both
+*use* a :class:`Reader`; a new read is one call of :meth:`Reader.get_json` or
+:meth:`Reader.list_items`. Errors come out as :class:`~scanner.kube.errors.FetchError` with
+a SPEC 4 category and secrets masked.
+
+Retry rule: connection errors and 5xx answers are retried (``retries`` times, with a short
+backoff) while the deadline allows; a read timeout, a TLS, auth or content failure is not.
+Bodies are read as a stream, up to the caller's size cap, and a body still trickling at the
+deadline is a timeout.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from scanner.kube.errors import FetchError, classify
+from scanner.model import ErrorCategory
+
+log = logging.getLogger(__name__)
+
+ERROR_BODY_LIMIT = 64 << 10  # of an error answer only the Status message is used
+BUDGET_MARGIN = 2.0  # seconds on top of timeout * (retries + 1), for process scheduling
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How every request is made: per-request timeout, retries, page size, backoff."""
+
+    timeout: float = 10.0
+    retries: int = 1
+    page_size: int = 500
+    backoff: float = 0.25
+
+    @property
+    def budget(self) -> float:
+        """The longest one cluster's reads may take: every attempt may use the whole timeout."""
+        return self.timeout * (self.retries + 1)
+
+
+class Reader:
+    """The reads of one cluster through one client, all within one deadline. Stateless
+    beyond its settings, so two threads may read through the same reader at once."""
+
+    def __init__(
+        self, api_client: Any, secrets: Sequence[str], options: ReadOptions, deadline: float
+    ) -> None:
+        self.api_client = api_client
+        self.secrets = tuple(secrets)
+        self.options = options
+        self.deadline = deadline
+
+    def get_json(
+        self, path: str, *, limit: int, query: Sequence[tuple[str, Any]] = ()
+    ) -> dict[str, Any]:
+        """One GET of a JSON object with the retry rule, within the deadline."""
+        attempt = 0
+        while True:
+            try:
+                return self._get_once(path, limit, list(query))
+            except Exception as exc:  # classified below; anything unknown is re-raised
+                error = exc if isinstance(exc, FetchError) else classify(exc, self.secrets)
+                attempt += 1
+                pause = self.options.backoff * attempt
+                remaining = self.deadline - time.monotonic()
+                if not error.retryable or attempt > self.options.retries or remaining <= pause:
+                    raise error from None
+                log.debug("retrying %s after %s", path, error.message)
+                time.sleep(pause)
+
+    def list_items(self, path: str, *, limit: int) -> Iterator[Any]:
+        """Every item of a paged list, page by page (``limit`` and ``continue``); ``limit``
+        caps each page's body."""
+        token: str | None = None
+        while True:
+            query: list[tuple[str, Any]] = [("limit", self.options.page_size)]
+            if token:
+                query.append(("continue", token))
+            page = self.get_json(path, limit=limit, query=query)
+            items = page.get("items")
+            if not isinstance(items, list):
+                raise FetchError(ErrorCategory.INVALID_RESPONSE, f"{path}: no items list")
+            yield from items
+            token = dig(page, "metadata").get("continue") or None
+            if not token:
+                return
+
+    def _get_once(self, path: str, limit: int, query: list[tuple[str, Any]]) -> dict[str, Any]:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise FetchError(
+                ErrorCategory.TIMEOUT, f"no time left of the {self.options.budget:g}s budget"
+            )
+        timeout = min(self.options.timeout, remaining)
+        response = get_streaming(self.api_client, path, query, (timeout, timeout))
+        body = read_capped(response, limit, self.deadline, path)
+        try:
+            document = json.loads(body)
+        except ValueError:
+            snippet = body[:60].decode("utf-8", "replace").strip().replace("\n", " ")
+            raise FetchError(
+                ErrorCategory.INVALID_RESPONSE, f"{path}: not JSON (starts with {snippet!r})"
+            ) from None
+        if not isinstance(document, dict):
+            raise FetchError(ErrorCategory.INVALID_RESPONSE, f"{path}: not a JSON object")
+        return document
+
+
+def get_streaming(
+    api_client: Any, path: str, query: list[tuple[str, Any]], timeout: tuple[float, float]
+) -> Any:
+    """GET through the client (its configuration, auth and TLS), returning the unread response.
+
+    The generated API classes are not used: their first use loads hundreds of models (0.6 s
+    inside the worker threads), and for an error status they read the whole body, unbounded.
+    Here an error body is read up to ``ERROR_BODY_LIMIT`` and raised as ``ApiException``.
+    """
+    from kubernetes.client.exceptions import ApiException
+
+    method, url, headers, body, post = api_client.param_serialize(
+        method="GET",
+        resource_path=path,
+        query_params=query,
+        header_params={"Accept": "application/json"},
+        auth_settings=["BearerToken"],
+    )
+    rest = api_client.call_api(
+        method, url, header_params=headers, body=body, post_params=post, _request_timeout=timeout
+    )
+    raw = rest.response
+    if 200 <= rest.status <= 299:
+        return raw
+    try:
+        text = raw.read1(ERROR_BODY_LIMIT).decode("utf-8", "replace")
+    except Exception:  # the status alone is the answer; a body that breaks off adds nothing
+        text = ""
+    finally:
+        raw.close()
+    raise ApiException(status=rest.status, reason=rest.reason, body=text)
+
+
+def read_capped(response: Any, limit: int, deadline: float, path: str) -> bytes:
+    """Read at most ``limit`` bytes, giving up at the deadline even on a trickling body."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while True:
+            if time.monotonic() > deadline:
+                raise FetchError(ErrorCategory.TIMEOUT, f"{path}: body not complete in time")
+            chunk = response.read1(65536)
+            if not chunk:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > limit:
+                raise FetchError(
+                    ErrorCategory.INVALID_RESPONSE, f"{path}: body larger than {limit} bytes"
+                )
+            chunks.append(chunk)
+    finally:
+        response.release_conn() if size <= limit else response.close()
+
+
+def dig(document: Any, *keys: str) -> dict[str, Any]:
+    """The mapping at ``keys`` in a JSON document, or an empty one."""
+    for key in keys:
+        document = document.get(key) if isinstance(document, dict) else None
+    return document if isinstance(document, dict) else {}

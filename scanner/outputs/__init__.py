@@ -1,0 +1,2 @@
+"""What leaves the process besides rendered text: atomic files, history, metrics,
+redaction and ticket attachments."""

@@ -1,0 +1,136 @@
+"""Runs over time in an output directory: the previous run, keeping the newest N runs, and a
+lock so two scheduled runs never write the same directory at once. What changed between two
+runs is :mod:`scanner.rules.changes`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import ReportError, ScannerError
+from scanner.report import Report
+
+log = logging.getLogger(__name__)
+
+LOCK_NAME = ".upgrade-scanner.lock"
+# A lock written on another host (another pod on a shared volume) cannot be checked by pid;
+# it is taken over once it is older than any scan can run.
+FOREIGN_LOCK_MAX_AGE = 3600.0
+RUN_FILE = re.compile(r"^readiness-(?P<target>.+)-(?P<stamp>\d{8}T\d{6}Z)\.(?P<ext>[a-z]+)$")
+
+
+class LockedError(ScannerError):
+    """Another run holds the output directory."""
+
+
+def previous_report(directory: str) -> Report | None:
+    """The run an output directory holds (``latest.json``), if any and if readable."""
+    path = Path(directory) / "latest.json"
+    if not path.is_file():
+        return None
+    try:
+        return Report.from_json(path.read_text(encoding="utf-8"), where=str(path))
+    except (OSError, UnicodeDecodeError, ReportError) as exc:
+        log.warning("ignoring the previous report: %s", exc)
+        return None
+
+
+def prune(directory: str, keep: int) -> list[str]:
+    """Delete all but the newest ``keep`` runs (every format of a run goes together)."""
+    runs: dict[str, list[Path]] = {}
+    for path in Path(directory).iterdir():
+        match = RUN_FILE.match(path.name)
+        if match and path.is_file():
+            runs.setdefault(match["stamp"], []).append(path)
+    removed = []
+    for stamp in sorted(runs, reverse=True)[keep:]:
+        for path in runs[stamp]:
+            path.unlink(missing_ok=True)
+            removed.append(str(path))
+    return removed
+
+
+@contextmanager
+def output_lock(directory: str) -> Iterator[None]:
+    """Hold ``DIR/.upgrade-scanner.lock`` for the run; a dead holder's lock is taken over."""
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, LOCK_NAME)
+    _acquire(path)
+    try:
+        yield
+    finally:
+        with suppress(OSError):
+            os.unlink(path)
+
+
+def _acquire(path: str) -> None:
+    body = json.dumps(
+        {"pid": os.getpid(), "host": socket.gethostname(), "started": _now(), "epoch": time.time()}
+    ).encode()
+    for _ in range(3):
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            holder = _holder(path)
+            if holder is not None and _held(holder):
+                raise LockedError(
+                    f"output directory {os.path.dirname(path)} is locked by pid "
+                    f"{holder.get('pid')} on {holder.get('host', 'this host')} (started "
+                    f"{holder.get('started', 'unknown')}): another scan is writing there; wait "
+                    f"for it, or remove {path} if that process is gone"
+                ) from None
+            log.warning("taking over a stale lock %s (holder %s)", path, holder)
+            with suppress(FileNotFoundError):
+                os.unlink(path)
+            time.sleep(0.01)
+            continue
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(body)
+        return
+    raise LockedError(f"could not take the lock {path}; try again")
+
+
+def _holder(path: str) -> dict[str, Any] | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+        int(data["pid"])
+        return data if isinstance(data, dict) else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # unreadable: a crash while writing it; treat as stale
+
+
+def _held(holder: dict[str, Any]) -> bool:
+    """Is the process that wrote this lock still running?"""
+    pid = int(holder["pid"])
+    host = holder.get("host")
+    if host is not None and host != socket.gethostname():
+        age = time.time() - float(holder.get("epoch") or 0)
+        return age < FOREIGN_LOCK_MAX_AGE
+    # In a container every run has the same pid: our own pid in the lock is a dead run's.
+    return pid != os.getpid() and _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,181 @@
+"""Platform coverage: which kubeconfig context is which platform record, and which records
+no context covers. Plain data in, plain data out, no I/O (the findings this leads to are
+:mod:`scanner.rules.platform`).
+
+Decisions:
+- A context is matched to a record by the inventory's ``platform_name``, else by name
+  (the context's, then its kubeconfig cluster entry's), else by API server ``host:port``.
+  A global context left unmatched takes the record named ``global`` (the platform's name
+  for itself) when no other context has it.
+- A record no kubeconfig context matches is a cluster the scan would have missed: it is
+  reported (``source: platform-record``) and evaluated on its recorded version, with the
+  warning ``not-scanned/<name>``. Without a usable recorded version it is ``UNKNOWN`` with
+  category ``config``: the fix is a kubeconfig context. A record whose context is in the
+  kubeconfig but not selected (``--context``/``--exclude``) was left out on purpose: it is
+  counted in a note, not reported.
+- ``not-registered/<context>`` needs a list of the platform's clusters that was read: when
+  neither the platform nor the Cluster API list could be read, nothing is said.
+- Kinds: the inventory's first, then the record's, else ``unknown``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from scanner.inputs.inventory import Inventory
+from scanner.inputs.targets import Target
+from scanner.model import ErrorCategory, Observation, Role, ScanError
+from scanner.platform.records import Discovery, PlatformRecord, url_endpoint
+from scanner.versions import VersionError, parse_git_version
+
+GLOBAL_RECORD = "global"
+
+
+@dataclass(frozen=True)
+class Missed:
+    """A record no kubeconfig context matches: reported from the record alone."""
+
+    target: Target
+    observation: Observation
+    record: PlatformRecord
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The selected targets with discovered kinds, and what the platform adds to them."""
+
+    targets: tuple[Target, ...]
+    matches: Mapping[str, PlatformRecord] = field(default_factory=dict)  # context -> record
+    record_only: tuple[Missed, ...] = ()
+    unselected: tuple[str, ...] = ()  # records whose context exists but was not selected
+
+    @property
+    def records_by_context(self) -> dict[str, PlatformRecord]:
+        return {missed.target.context: missed.record for missed in self.record_only}
+
+
+def plan_coverage(
+    selected: Sequence[Target],
+    unselected: Sequence[Target],
+    discovery: Discovery,
+    inventory: Inventory | None = None,
+) -> Coverage:
+    """Match every kubeconfig context to a record, fill in kinds, list the missed records."""
+    matches = match_records([*selected, *unselected], discovery.records)
+    chosen = {target.context for target in selected}
+    contexts = chosen | {target.context for target in unselected}
+    covered = {record.name for record in matches.values()}
+    selected_records = {matches[c].name for c in chosen if c in matches}
+    return Coverage(
+        targets=tuple(with_discovered_kind(t, matches.get(t.context)) for t in selected),
+        matches={context: record for context, record in matches.items() if context in chosen},
+        record_only=tuple(
+            record_only_target(record, inventory, taken=contexts)
+            for record in discovery.records
+            if record.name not in covered
+        ),
+        unselected=tuple(sorted(covered - selected_records)),
+    )
+
+
+def match_records(
+    targets: Sequence[Target], records: Sequence[PlatformRecord]
+) -> dict[str, PlatformRecord]:
+    """Context -> record: inventory ``platform_name``, then name, then API server URL."""
+    by_name = {record.name: record for record in records}
+    by_endpoint: dict[str, PlatformRecord] = {}
+    for record in records:
+        for endpoint in record.endpoints:
+            by_endpoint.setdefault(endpoint, record)
+    matches: dict[str, PlatformRecord] = {}
+    for target in targets:
+        found = _match(target, by_name, by_endpoint)
+        if found is not None:
+            matches[target.context] = found
+    own = by_name.get(GLOBAL_RECORD)
+    if own is not None and own not in matches.values():
+        for target in targets:
+            if target.role is Role.GLOBAL and target.context not in matches:
+                matches[target.context] = own
+    return matches
+
+
+def _match(
+    target: Target,
+    by_name: Mapping[str, PlatformRecord],
+    by_endpoint: Mapping[str, PlatformRecord],
+) -> PlatformRecord | None:
+    if target.platform_name:  # the inventory says which record it is: nothing else counts
+        return by_name.get(target.platform_name)
+    names = [target.context, target.cluster.name if target.cluster else ""]
+    for name in names:
+        if name in by_name:
+            return by_name[name]
+    server = target.cluster.server if target.cluster else target.server
+    endpoint = url_endpoint(server) if server else None
+    return by_endpoint.get(endpoint) if endpoint else None
+
+
+def with_discovered_kind(target: Target, record: PlatformRecord | None) -> Target:
+    if target.kind_origin != "unknown" or record is None or record.kind is None:
+        return target
+    return replace(target, kind=record.kind, kind_source="discovery")
+
+
+def record_only_target(
+    record: PlatformRecord, inventory: Inventory | None, taken: Iterable[str] = ()
+) -> Missed:
+    """A cluster known only from its record: a target that is never contacted, and an
+    observation made of the recorded version. Its context is the record's name (prefixed
+    with ``platform:`` in the odd case that a kubeconfig context has that name)."""
+    context = f"platform:{record.name}" if record.name in set(taken) else record.name
+    entry = inventory.lookup(record.name) if inventory is not None else None
+    target = with_discovered_kind(
+        Target(
+            context=context,
+            role=Role.WORKLOAD,
+            name=(entry.display_name if entry else "") or record.name,
+            kind=entry.kind if entry else "unknown",
+            server=record.server,
+            owner=entry.owner if entry else "",
+            notes=entry.notes if entry else "",
+        ),
+        record,
+    )
+    return Missed(target, _recorded_observation(context, record), record)
+
+
+def _recorded_observation(context: str, record: PlatformRecord) -> Observation:
+    if record.version is None:
+        message = "recorded on the platform with no version and not in the kubeconfig"
+        return Observation(context, error=ScanError(ErrorCategory.CONFIG, message))
+    try:
+        return Observation(context, version=parse_git_version(record.version))
+    except VersionError:
+        message = (
+            f"recorded on the platform with version {record.version!r}, which is not usable, "
+            "and not in the kubeconfig"
+        )
+        return Observation(context, error=ScanError(ErrorCategory.CONFIG, message))
+
+
+def platform_notes(coverage: Coverage) -> tuple[str, ...]:
+    """What coverage tells the reader in words: missed clusters, records left out."""
+    notes = []
+    if coverage.record_only:
+        names = ", ".join(missed.record.name for missed in coverage.record_only)
+        notes.append(
+            f"{_count(len(coverage.record_only), 'cluster')} recorded on the global cluster "
+            f"with no kubeconfig context, reported from the record: {names}"
+        )
+    if coverage.unselected:
+        notes.append(
+            f"{_count(len(coverage.unselected), 'platform record')} of kubeconfig contexts "
+            f"that were not selected, left out: {', '.join(coverage.unselected)}"
+        )
+    return tuple(notes)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"

@@ -1,0 +1,57 @@
+"""The one interface every output format implements, and text helpers they share.
+
+A renderer is a function ``(Report, RenderOptions) -> str``: it returns text and never
+touches a file or a stream (the CLI owns those). Formats import this module only, never the
+package face that registers them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from scanner.report import Report
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How to render: the user's template directory (tried first), colour for terminals."""
+
+    template_dir: str | None = None
+    color: bool = False
+
+
+Renderer = Callable[[Report, RenderOptions], str]
+
+# C0/C1 control characters (ANSI colour codes from a server, NUL, ...), lone surrogates and
+# non-characters are not text a report should carry, and XML 1.0 cannot carry them at all.
+# Tabs and line breaks are kept.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+# (label, attribute of scanner.report.Changes) in the order the reports list them.
+CHANGE_LABELS = (
+    ("New blocker", "new_blockers"),
+    ("Resolved", "resolved"),
+    ("Status", "status_changes"),
+    ("Version", "version_changes"),
+)
+
+
+def printable(value: object) -> str:
+    """``value`` as text without control characters (line breaks kept)."""
+    return _CONTROL.sub("", str(value))
+
+
+_ANSI = {"green": 32, "yellow": 33, "red": 31, "magenta": 35}
+
+
+def style(text: str, fg: str, bold: bool = False) -> str:
+    """``text`` in a terminal colour (the CLI decides whether colour is wanted)."""
+    return f"\x1b[{_ANSI[fg]}m" + ("\x1b[1m" if bold else "") + text + "\x1b[0m"
+
+
+def terminal_text(text: str) -> str:
+    """Text from clusters and kubeconfigs is data: every character that is not printable
+    (control characters, escape sequences' ESC, line breaks) becomes ``?`` on a terminal."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text)

@@ -1,0 +1,60 @@
+"""``upgrade-scanner contexts``: the contexts a scan would select, their roles and, with
+``--discover``, the platform record each one is and the records no context covers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tabulate import tabulate
+
+from scanner.inputs.targets import Target
+from scanner.platform.match import Coverage
+from scanner.platform.records import Discovery, PlatformRecord
+from scanner.render.base import terminal_text as _clean
+
+
+def render_targets(
+    targets: Sequence[Target],
+    coverage: Coverage | None = None,
+    discovery: Discovery | None = None,
+) -> str:
+    """``contexts``: the selected contexts and, with discovery, the platform record each one
+    is, then the records no kubeconfig context covers."""
+    shown = coverage.targets if coverage is not None else targets
+    rows = [
+        [
+            _clean(t.context),
+            t.role.value,
+            t.kind,
+            _clean(t.server) or "-",
+            _clean(t.problem) if t.problem else "ok",
+        ]
+        for t in shown
+    ]
+    headers = ["CONTEXT", "ROLE", "KIND", "SERVER", "CONFIG"]
+    lines = []
+    if coverage is not None and discovery is not None:
+        headers.append("PLATFORM RECORD")
+        for row, target in zip(rows, shown, strict=True):
+            record = coverage.matches.get(target.context)
+            unknown = "not registered" if discovery.registry_read else "-"
+            row.append(_record_text(record) if record else unknown)
+        for missed in coverage.record_only:
+            target = missed.target
+            row = [_clean(target.context), "-", target.kind, _clean(target.server) or "-"]
+            rows.append([*row, "no kubeconfig context", _record_text(missed.record)])
+        lines = [f"platform: {_clean(note)}" for note in discovery.notes]
+        if discovery.current_version:
+            lines.append(f"platform: current version {_clean(discovery.current_version)}")
+    table = tabulate(
+        rows,
+        headers=headers,
+        tablefmt="plain",
+        disable_numparse=True,  # a context named 1.10 is not the number 1.1
+    )
+    return "\n".join([table, *lines]) + "\n"
+
+
+def _record_text(record: PlatformRecord) -> str:
+    details = ", ".join(part for part in (record.kind, record.version) if part)
+    return _clean(record.name + (f" ({details})" if details else ""))

@@ -1,0 +1,1 @@
+"""The rules: plain functions of data that turn what was seen into findings."""
