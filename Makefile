@@ -10,7 +10,7 @@ TEST_STAMP := $(VENV)/.installed-test
 help:
 	@echo "make demo       create .venv, install, scan the bundled simulated fleet, write ./demo-reports/"
 	@echo "make test       create .venv if needed, install test tools, run lint, type checks and tests"
-	@echo "make lint       ruff check + format check"
+	@echo "make lint       ruff check + format check + import contracts (lint-imports)"
 	@echo "make typecheck  mypy"
 	@echo "make fmt        ruff format + autofix"
 	@echo "make bench      benchmarks (prints figures, writes docs/benchmarks.md)"
@@ -37,6 +37,7 @@ demo: $(STAMP)
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check scanner simfleet tests benchmarks scripts
 	$(VENV)/bin/ruff format --check scanner simfleet tests benchmarks scripts
+	$(VENV)/bin/lint-imports
 
 typecheck: $(TEST_STAMP)
 	$(VENV)/bin/mypy

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from packaging.version import Version
+
 from scanner.errors import VersionError
 
 # ASCII only: ``\d`` would otherwise accept Arabic-Indic and other scripts' digits.
@@ -167,12 +169,13 @@ def detect_provider(suffix: str) -> str:
 
 def normalize_platform_version(text: str) -> str:
     """``4.3``, ``v4.3`` and ``4.3.1`` all mean platform ``4.3``."""
-    # A strict pattern, not packaging.Version: that one also takes "1!4.3", "4.3.post1" and
-    # "4.3+local" and would quietly read them as 4.3.
+    # The strict pattern comes first: packaging.Version alone also takes "1!4.3", "4.3.post1"
+    # and "4.3+local" and would quietly read them as 4.3.
     match = _PLATFORM_VERSION.fullmatch(str(text).strip())
     if not match or any(len(g) > _MAX_DIGITS for g in match.groups()):
         raise VersionError(f"platform version {text!r} is not of the form MAJOR.MINOR (e.g. 4.3)")
-    return f"{int(match.group(1))}.{int(match.group(2))}"
+    major, minor = Version(match.group(0).lstrip("vV")).release[:2]
+    return f"{major}.{minor}"
 
 
 def parse_minor(text: str) -> tuple[int, int]:

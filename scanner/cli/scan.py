@@ -21,7 +21,6 @@ from scanner.cli.options import (
     ui_options,
 )
 from scanner.inputs.waivers import load_waivers
-from scanner.outputs.files import write_atomic
 from scanner.outputs.history import output_lock, previous_report, prune
 from scanner.report import Report
 from scanner.scan import ScanRequest, run_scan
@@ -95,9 +94,9 @@ def scan(**opts: Any) -> int:
         shown = redacted(report, outputs.redact)
         files = write_reports(shown, outputs, ui)
         if outputs.metrics_file:
-            from scanner.outputs.metrics import render_metrics
+            from scanner.outputs.metrics import write_metrics
 
-            write_atomic(outputs.metrics_file, render_metrics(shown))
+            write_metrics(outputs.metrics_file, shown)
         if directory:
             prune(directory, outputs.keep)
     if destination is None:

@@ -26,6 +26,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, cast
 
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
 from scanner.errors import PolicyError, VersionError
 from scanner.inputs.fields import Checker, Minor, Patch, read_yaml
 from scanner.model import CLUSTER_KINDS, PolicyRef, Severity
@@ -60,10 +63,9 @@ def format_patch(release: Patch) -> str:
     return ".".join(str(part) for part in release)
 
 
-def version_key(text: str) -> Minor:
+def version_key(text: str) -> Version:
     """Sort key of a platform version such as ``4.3`` (``4.10`` after ``4.9``)."""
-    major, minor = text.split(".")
-    return (int(major), int(minor))
+    return Version(text)
 
 
 @dataclass(frozen=True)
@@ -86,9 +88,17 @@ class OnboardingRange:
     min: Patch
     max: Patch
 
+    @property
+    def specifier(self) -> SpecifierSet:
+        return SpecifierSet(f">={format_patch(self.min)},<{format_patch(self.max)}")
+
     def contains(self, version: KubeVersion) -> bool:
-        # A pre-release is never inside a range, even when its numbers are.
-        return not version.pre_release and self.min <= version.release < self.max
+        # A pre-release is never inside a range, even when its numbers are (SPEC 4). Only
+        # -alpha/-beta/-rc suffixes make one; a vendor suffix is the same release, so the
+        # specifier is given the bare major.minor.patch.
+        if version.pre_release:
+            return False
+        return self.specifier.contains(Version(format_patch(version.release)))
 
     def __str__(self) -> str:
         return f">={format_patch(self.min)} <{format_patch(self.max)}"

@@ -7,16 +7,18 @@ possible value (0 when not current), so alerts keep matching and series never go
 No sample timestamps: the textfile collector rejects them. The last-run time comes from the
 report's ``generated_at``, never the wall clock, so re-rendering a report gives the same text.
 
-Text is built by :class:`MetricsWriter`, which escapes every HELP text and label value; no
-value is pasted into the output unescaped.
+The text is built and written by prometheus_client (a registry of gauges, its text
+exposition and its atomic textfile writer); no value is pasted into the output by hand.
 """
 
 from __future__ import annotations
 
-import math
+import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+
+from prometheus_client import CollectorRegistry, Gauge, generate_latest, write_to_textfile
 
 from scanner.errors import ReportError
 from scanner.model import Status, Verdict
@@ -24,56 +26,63 @@ from scanner.report import ClusterResult, Report
 
 PREFIX = "upgrade_scanner_"
 
+# prometheus_client would quietly rewrite a name it cannot use ("has-dash" to "has_dash");
+# a name that is not already valid classic Prometheus is refused instead.
 _METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
-_LABEL_VALUE_ESCAPES = str.maketrans({"\\": r"\\", '"': r"\"", "\n": r"\n"})
-_HELP_ESCAPES = str.maketrans({"\\": r"\\", "\n": r"\n"})
 
 Labels = Mapping[str, str]
 
 
 class MetricsWriter:
-    """Collects gauge families and renders them in the text exposition format (0.0.4)."""
+    """Gauge families in one registry of prometheus_client, which escapes every HELP text
+    and label value and renders the text exposition format."""
 
     def __init__(self) -> None:
-        self._lines: list[str] = []
-        self._names: set[str] = set()
+        self.registry = CollectorRegistry(auto_describe=True)
 
-    def gauge(self, name: str, help_text: str, samples: Iterable[tuple[Labels, float]]) -> None:
-        if not _METRIC_NAME.match(name) or name in self._names:
-            raise ValueError(f"metric name {name!r} is invalid or already written")
-        self._names.add(name)
-        self._lines.append(f"# HELP {name} {help_text.translate(_HELP_ESCAPES)}")
-        self._lines.append(f"# TYPE {name} gauge")
+    def gauge(
+        self,
+        name: str,
+        help_text: str,
+        samples: Iterable[tuple[Labels, float]],
+        label_names: Sequence[str] | None = None,
+    ) -> None:
+        """One family; ValueError for an invalid name or a family written twice. A family
+        with labels and no samples needs ``label_names`` (else it is one unlabelled 0)."""
+        samples = list(samples)
+        if label_names is None:
+            label_names = list(samples[0][0]) if samples else []
+        if not _METRIC_NAME.match(name) or not all(map(_LABEL_NAME.match, label_names)):
+            raise ValueError(f"metric {name!r} or one of its labels {label_names} is invalid")
+        gauge = Gauge(name, help_text, label_names, registry=self.registry)
         for labels, value in samples:
-            self._lines.append(f"{name}{_label_set(labels)} {_number(value)}")
+            (gauge.labels(**labels) if label_names else gauge).set(value)
 
     def text(self) -> str:
-        return "".join(line + "\n" for line in self._lines)
+        return generate_latest(self.registry).decode("utf-8")
 
-
-def _label_set(labels: Labels) -> str:
-    if not labels:
-        return ""
-    pairs = []
-    for key, value in labels.items():
-        if not _LABEL_NAME.match(key) or key.startswith("__"):
-            raise ValueError(f"label name {key!r} is invalid")
-        pairs.append(f'{key}="{value.translate(_LABEL_VALUE_ESCAPES)}"')
-    return "{" + ",".join(pairs) + "}"
-
-
-def _number(value: float) -> str:
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    if float(value).is_integer() and abs(value) < 2**53:
-        return str(int(value))
-    return repr(float(value))
+    def write(self, path: str) -> None:
+        """Atomically, with the library's textfile writer (its temporary name does not end in
+        ``.prom``, so a collector never reads a half-written file); the file's mode follows
+        the umask."""
+        try:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            write_to_textfile(path, self.registry)
+        except OSError as exc:
+            raise ReportError(f"cannot write {path}: {exc.strerror}; check the directory") from None
 
 
 def render_metrics(report: Report) -> str:
+    """The metrics of a report as Prometheus text."""
+    return metrics_of(report).text()
+
+
+def write_metrics(path: str, report: Report) -> None:
+    metrics_of(report).write(path)
+
+
+def metrics_of(report: Report) -> MetricsWriter:
     target = {"target": report.target}
     writer = MetricsWriter()
     writer.gauge(
@@ -95,6 +104,7 @@ def render_metrics(report: Report) -> str:
         PREFIX + "cluster_info",
         "One series per scanned cluster; version is the raw gitVersion, empty when unknown.",
         [({**target, **_cluster_labels(c)}, 1) for c in report.clusters],
+        label_names=["target", *CLUSTER_LABELS],
     )
     writer.gauge(
         PREFIX + "scan_duration_seconds",
@@ -106,7 +116,7 @@ def render_metrics(report: Report) -> str:
         "When the report was generated, in seconds since the Unix epoch.",
         [(target, _epoch_seconds(report.generated_at))],
     )
-    return writer.text()
+    return writer
 
 
 def _status_counts(report: Report) -> dict[Status, int]:
@@ -117,6 +127,9 @@ def _status_counts(report: Report) -> dict[Status, int]:
         Status.BLOCKED: summary.blocked,
         Status.UNKNOWN: summary.unknown,
     }
+
+
+CLUSTER_LABELS = ("context", "role", "kind", "provider", "version", "status")
 
 
 def _cluster_labels(cluster: ClusterResult) -> dict[str, str]:
