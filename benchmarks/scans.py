@@ -14,7 +14,7 @@ from benchmarks.measure import ProcessRun, median_of, run_measured, timed
 from scanner.kube.client import ClientFactory, Connection
 from scanner.render import RENDERERS, RenderOptions
 from scanner.report import Report
-from scanner.scan import Selection, select
+from scanner.inputs.selection import Selection, select
 
 TIMEOUT = 2.0
 SCAN_LIMIT = 180.0  # seconds before a scan child is killed (it should never get near this)

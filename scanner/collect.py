@@ -168,13 +168,14 @@ def collect_all(
     Workers are daemon threads: a worker stuck past its target's budget (plus a margin) is
     abandoned, its target recorded as a timeout, and a fresh worker takes its place, so a
     pathological cluster can neither hold the scan nor keep the process alive at exit.
+    Only the supervising loop (this function) reads or writes its bookkeeping: workers send
+    every start and every result as an event on one queue, so no state is shared with them.
     """
     total = len(targets)
     jobs: queue.SimpleQueue[int] = queue.SimpleQueue()
     for index in range(total):
         jobs.put(index)
-    results: queue.SimpleQueue[tuple[int, Observation]] = queue.SimpleQueue()
-    started: dict[int, float] = {}
+    events: queue.SimpleQueue[tuple[int, float, Observation | None]] = queue.SimpleQueue()
 
     def work() -> None:
         while True:
@@ -182,8 +183,8 @@ def collect_all(
                 index = jobs.get_nowait()
             except queue.Empty:
                 return
-            started[index] = time.monotonic()
-            results.put((index, _guarded(collector, targets[index])))
+            events.put((index, time.monotonic(), None))  # started
+            events.put((index, 0.0, _guarded(collector, targets[index])))
 
     def spawn() -> None:
         threading.Thread(target=work, name="collect", daemon=True).start()
@@ -191,26 +192,33 @@ def collect_all(
     for _ in range(min(max(concurrency, 1), total)):
         spawn()
     done: dict[int, Observation] = {}
+    running: dict[int, float] = {}  # index -> when its worker started it
+    limit = budget + BUDGET_MARGIN
+    checked = time.monotonic()
     while len(done) < total:
         try:
-            index, observation = results.get(timeout=0.1)
-            if index not in done:
+            index, began, observation = events.get(timeout=0.1)
+            if observation is None:
+                running[index] = began
+            elif index not in done:
+                running.pop(index, None)
                 done[index] = observation
                 _report(progress, len(done), total)
         except queue.Empty:
             pass
         now = time.monotonic()
-        for index, began in list(started.items()):
-            if index not in done and now - began > budget + BUDGET_MARGIN:
-                done[index] = Observation(
-                    targets[index].context,
-                    error=ScanError(
-                        ErrorCategory.TIMEOUT, f"no answer within the {budget:g}s budget"
-                    ),
-                    duration_seconds=now - began,
-                )
-                _report(progress, len(done), total)
-                spawn()
+        if now - checked < 0.1:
+            continue  # a busy queue must not delay the budget check, nor run it every event
+        checked = now
+        for index in [i for i, began in running.items() if now - began > limit]:
+            began = running.pop(index)
+            done[index] = Observation(
+                targets[index].context,
+                error=ScanError(ErrorCategory.TIMEOUT, f"no answer within the {budget:g}s budget"),
+                duration_seconds=now - began,
+            )
+            _report(progress, len(done), total)
+            spawn()
     return [done[index] for index in range(total)]
 
 

@@ -73,7 +73,7 @@ def discover(target: Target, options: ReadOptions) -> Discovery:
         except ConfigProblem as exc:
             return skipped(f"the global context {target.context!r} cannot be used: {exc}")
         reader = Reader(connection.api_client, connection.secrets, options, deadline)
-        answers: dict[str, Any] = {}
+        answers = _Answers()
         threads = [
             threading.Thread(
                 target=_read_api,
@@ -89,10 +89,27 @@ def discover(target: Target, options: ReadOptions) -> Discovery:
             thread.join(max(0.0, deadline + BUDGET_MARGIN - time.monotonic()))
         if not any(thread.is_alive() for thread in threads):
             connection.api_client.close()  # else a stuck read still holds it: leave it be
-        return parse_discovery(dict(answers), time.monotonic() - started)
+        # A read still stuck may answer later: what is parsed is a copy taken under the lock.
+        return parse_discovery(answers.snapshot(), time.monotonic() - started)
 
 
-def _read_api(reader: Reader, api: Api, answers: dict[str, Any]) -> None:
+class _Answers:
+    """The answers of the reads, written by their threads, copied once by the caller."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._answers: dict[str, Any] = {}
+
+    def put(self, key: str, answer: Any) -> None:
+        with self._lock:
+            self._answers[key] = answer
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._answers)
+
+
+def _read_api(reader: Reader, api: Api, answers: _Answers) -> None:
     """One platform API into ``answers[api.key]``: its object or items, or the FetchError."""
     answer: Any
     try:
@@ -104,7 +121,7 @@ def _read_api(reader: Reader, api: Api, answers: dict[str, Any]) -> None:
         message = f"unexpected {type(exc).__name__} while reading it (please report)"
         answer = FetchError(ErrorCategory.INVALID_RESPONSE, message)
     log.debug("platform discovery: %s: %s", api.label, type(answer).__name__)
-    answers[api.key] = answer
+    answers.put(api.key, answer)
 
 
 def read_api(reader: Reader, api: Api) -> Any:
