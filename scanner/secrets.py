@@ -8,6 +8,7 @@ replaced wherever they appear; well-known secret shapes (bearer headers, JWTs, P
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 
 MASK = "[REDACTED]"
@@ -37,3 +38,49 @@ def scrub(text: str, known: Iterable[str] = ()) -> str:
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
+
+
+class KnownSecrets:
+    """Secret values this process has read (kubeconfig tokens, passwords, keys, exec-plugin
+    environment and output), so that text nobody wrote for output (a log record, a library's
+    traceback) can be scrubbed of them too. Write-only for the code that reads secrets; only
+    the log formatter and the internal-error line read it back. Not configuration: nothing
+    behaves differently because of what it holds, text only loses secrets."""
+
+    def __init__(self) -> None:
+        self._values: set[str] = set()
+        self._lock = threading.Lock()
+
+    def add(self, *values: str | bytes | None) -> None:
+        with self._lock:
+            for value in values:
+                if isinstance(value, bytes):
+                    value = value.decode("utf-8", "replace")
+                if value and len(value) >= 4:
+                    self._values.add(value)
+                    # A value with line breaks also reaches messages one line at a time.
+                    self._values.update(p for p in value.splitlines() if len(p.strip()) >= 8)
+
+    def values(self) -> tuple[str, ...]:
+        with self._lock:
+            return tuple(self._values)
+
+
+KNOWN = KnownSecrets()
+
+
+def scrub_all(text: str) -> str:
+    """``text`` without any secret this process has read, nor any secret-looking value."""
+    return scrub(text, KNOWN.values())
+
+
+_NOT_SHOWN = re.compile(
+    r"[^\n\t\x20-\x7e\xa0-\ud7ff\ue000-\U0010ffff]|[\u2028\u2029\u200b-\u200f\u202a-\u202e]"
+)
+
+
+def terminal_safe(text: str) -> str:
+    """Text from clusters and kubeconfigs, made safe to print: every control character (C0,
+    DEL, C1 such as the 8-bit CSI 0x9b, bidirectional overrides) becomes ``?``; line breaks
+    and tabs are kept, for multi-line log records."""
+    return _NOT_SHOWN.sub("?", text)

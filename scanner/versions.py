@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from packaging.version import Version
@@ -24,17 +24,24 @@ _PLATFORM_VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.\d+)?", re.ASCII | re.IGNORE
 # Longer numbers are not versions, and int() refuses over 4300 digits with a bare ValueError.
 _MAX_DIGITS = 9
 
-# Provider hints from the build suffix: shown in reports, never used for gating.
-_PROVIDERS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^-eks-", re.IGNORECASE), "eks"),
-    (re.compile(r"^-gke\.", re.IGNORECASE), "gke"),
-    (re.compile(r"^-aliyun\.", re.IGNORECASE), "ack"),
-    (re.compile(r"^-tke\.", re.IGNORECASE), "tke"),
-    (re.compile(r"^\+k3s\d*", re.IGNORECASE), "k3s"),
-    (re.compile(r"^\+rke2", re.IGNORECASE), "rke2"),
-    (re.compile(r"^\+vmware\.", re.IGNORECASE), "tanzu"),
-    (re.compile(r"^-acp\.\d+$|^-\d+$", re.IGNORECASE), "platform"),
-    (re.compile(r"^\+[0-9a-f]{7,40}$"), "openshift"),
+# Provider hints from the build suffix: shown in reports, never used for gating. Data: one
+# row per way a distribution stamps its builds, first match wins; tests/test_versions.py
+# holds real gitVersions from public issue trackers for every row.
+PROVIDER_SUFFIXES: tuple[tuple[str, str], ...] = (
+    (r"^-eks-", "eks"),
+    (r"^-gke\.", "gke"),
+    (r"^-aliyun\.", "ack"),
+    (r"^-tke\.", "tke"),
+    (r"^[+-]k3s\.?\d*", "k3s"),  # +k3s1, and the older -k3s.2
+    (r"^[+-]rke2", "rke2"),  # +rke2r1, and -rke2r1
+    (r"^\+vmware\.", "tanzu"),
+    (r"^-acp\.\d+$|^-\d+$", "platform"),
+    # OpenShift/OKD: +<commit>, or a build number or release candidate wrapping the commit
+    # (-1820+4dd1b5a1afc832-dirty, -rc.0+894a78b), -dirty when built from a changed tree.
+    (r"^(-\d+|-rc\.\d+)?\+[0-9a-f]{7,40}(-dirty)?$", "openshift"),
+)
+_PROVIDERS = tuple(
+    (re.compile(pattern, re.IGNORECASE), name) for pattern, name in PROVIDER_SUFFIXES
 )
 
 
@@ -47,6 +54,9 @@ class KubeVersion:
     patch: int
     suffix: str = ""
     git_version: str = ""
+    # True when gitVersion was unusable and the version was read from major/minor: nothing
+    # then says which distribution built it (reports keep the provider they computed).
+    from_parts: bool = field(default=False, compare=False)
 
     @property
     def pre_release(self) -> bool:
@@ -64,7 +74,7 @@ class KubeVersion:
 
     @property
     def provider(self) -> str:
-        return detect_provider(self.suffix)
+        return "unknown" if self.from_parts else detect_provider(self.suffix)
 
     def sort_key(self) -> tuple[int, int, int, int, str]:
         # A pre-release sorts before its release; vendor builds of a release sort with it.
@@ -147,7 +157,7 @@ def parse_version_info(info: Mapping[str, Any]) -> KubeVersion:
             f"major={info.get('major')!r}, minor={info.get('minor')!r}"
         )
     raw = git_version if isinstance(git_version, str) else ""
-    return KubeVersion(major, minor, 0, "", raw)
+    return KubeVersion(major, minor, 0, "", raw, from_parts=True)
 
 
 def _digits(value: Any) -> int | None:

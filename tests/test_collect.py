@@ -11,6 +11,7 @@ import pytest
 from scanner.collect import BUDGET_MARGIN, CollectOptions, KubeCollector, collect_all
 from scanner.inputs.kubeconfig import load_kubeconfigs
 from scanner.inputs.targets import Target, select_targets
+from scanner.kube.client import proxy_for
 from scanner.model import ErrorCategory, Observation, Role
 from simfleet import ClusterSpec, Failure, Fleet
 from tests.conftest import RunningFleet
@@ -203,18 +204,71 @@ def test_a_collector_bug_is_kept_as_a_value() -> None:
     assert "RuntimeError" in observations[0].error.message
 
 
-def test_environment_proxy_is_honoured_like_kubectl(
+def test_environment_proxy_is_not_used_for_loopback_servers(
     demo_fleet: RunningFleet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # kubectl (client-go) sends requests through HTTPS_PROXY unless NO_PROXY matches the host.
+    # kubectl (Go's net/http) never sends a loopback server to a proxy from the environment:
+    # a kind cluster or an SSH tunnel keeps working behind a corporate proxy.
     targets = targets_of(demo_fleet.kubeconfig, include=["aks-web"])
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")  # nothing listens on port 9
+    monkeypatch.delenv("NO_PROXY", raising=False)
     collector = KubeCollector(CollectOptions(timeout=2, retries=0, nodes=False))
-    through_proxy = collector(targets[1])
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    bypassed = collector(targets[1])
+    direct = collector(targets[1])
     collector.close()
-    assert through_proxy.error is not None
-    assert through_proxy.error.category is ErrorCategory.UNREACHABLE
-    assert "proxy" in through_proxy.error.message
-    assert bypassed.error is None
+    assert direct.error is None, direct.error
+
+
+@pytest.mark.parametrize(
+    ("server", "proxy_url", "environ", "expected"),
+    [
+        ("https://api.example.com:6443", None, {"HTTPS_PROXY": "http://p:3128"}, "http://p:3128"),
+        ("https://api.example.com", None, {"https_proxy": "http://p:3128"}, "http://p:3128"),
+        ("https://api.example.com", None, {"ALL_PROXY": "socks5://p:1080"}, "socks5://p:1080"),
+        (
+            "http://api.example.com",
+            None,
+            {"HTTP_PROXY": "http://h:1", "HTTPS_PROXY": "x"},
+            "http://h:1",
+        ),
+        (
+            "https://api.example.com",
+            None,
+            {"HTTPS_PROXY": "http://p", "NO_PROXY": ".example.com"},
+            None,
+        ),
+        (
+            "https://10.1.2.3:6443",
+            None,
+            {"HTTPS_PROXY": "http://p", "NO_PROXY": "10.0.0.0/8"},
+            None,
+        ),
+        ("https://127.0.0.1:6443", None, {"HTTPS_PROXY": "http://p"}, None),
+        ("https://127.5.6.7:6443", None, {"HTTPS_PROXY": "http://p"}, None),
+        ("https://[::1]:6443", None, {"HTTPS_PROXY": "http://p"}, None),
+        ("https://localhost:6443", None, {"HTTPS_PROXY": "http://p"}, None),
+        # A proxy-url in the kubeconfig is the user's explicit choice, loopback or not.
+        ("https://127.0.0.1:6443", "socks5://127.0.0.1:1080", {}, "socks5://127.0.0.1:1080"),
+        ("https://api.example.com", None, {}, None),
+    ],
+)
+def test_proxy_choice_matches_kubectl(
+    server: str, proxy_url: str | None, environ: dict[str, str], expected: str | None
+) -> None:
+    assert proxy_for(server, proxy_url, environ) == expected
+
+
+def test_requests_go_to_the_server_url_without_its_query(
+    demo_fleet: RunningFleet, tmp_path: Path
+) -> None:
+    # kubectl asks https://host:port/version for a server https://host:port/?token=X.
+    text = demo_fleet.kubeconfig.read_text()
+    port = demo_fleet.fleet.port("aks-web")
+    server = f"https://127.0.0.1:{port}"
+    path = tmp_path / "query.yaml"
+    path.write_text(text.replace(f"server: {server}\n", f"server: {server}/?token=s3cr3tq#frag\n"))
+    targets = targets_of(path, include=["aks-web"])
+    assert "s3cr3tq" not in targets[1].server
+    collector = KubeCollector(CollectOptions(timeout=2, retries=0, nodes=False))
+    seen = collector(targets[1])
+    collector.close()
+    assert seen.error is None, seen.error

@@ -28,8 +28,26 @@ GIT_VERSIONS = [
     ("v1.32.3+vmware.1", 1, 32, 3, False, "+vmware.1", "tanzu"),
     ("v1.33.1-aliyun.1", 1, 33, 1, False, "-aliyun.1", "ack"),
     ("v1.32.2-tke.3", 1, 32, 2, False, "-tke.3", "tke"),
-    # A build from an untagged commit (git describe): a vendor build, provider not known.
-    ("v1.33.3-34+40f5951bd9888a", 1, 33, 3, False, "-34+40f5951bd9888a", "unknown"),
+    # A build number wrapping the commit: how OpenShift and OKD stamp theirs.
+    ("v1.33.3-34+40f5951bd9888a", 1, 33, 3, False, "-34+40f5951bd9888a", "openshift"),
+    # Real gitVersions from public issue trackers that the detector once got wrong.
+    ("v1.16.3-k3s.2", 1, 16, 3, False, "-k3s.2", "k3s"),
+    ("v1.18.10-rke2r1", 1, 18, 10, False, "-rke2r1", "rke2"),
+    (
+        "v1.22.1-1820+4dd1b5a1afc832-dirty",
+        1,
+        22,
+        1,
+        False,
+        "-1820+4dd1b5a1afc832-dirty",
+        "openshift",
+    ),
+    ("v1.22.0-rc.0+894a78b", 1, 22, 0, True, "-rc.0+894a78b", "openshift"),
+    ("v1.25.4+77bec7a", 1, 25, 4, False, "+77bec7a", "openshift"),
+    ("v1.11.0+d4cacc0", 1, 11, 0, False, "+d4cacc0", "openshift"),
+    ("v1.21.1+k3s1", 1, 21, 1, False, "+k3s1", "k3s"),
+    ("v1.24.9-eks-49d8fe8", 1, 24, 9, False, "-eks-49d8fe8", "eks"),
+    ("v1.27.3-gke.100", 1, 27, 3, False, "-gke.100", "gke"),
     ("v1.34.5-1", 1, 34, 5, False, "-1", "platform"),
     ("v1.33.7-4", 1, 33, 7, False, "-4", "platform"),
     ("v1.35.6-acp.1", 1, 35, 6, False, "-acp.1", "platform"),
@@ -68,14 +86,20 @@ def test_parse_git_version(
 VERSION_INFOS: list[tuple[dict[str, Any], tuple[int, int, int], str]] = [
     ({"gitVersion": "v1.31.6-gke.1020000", "major": "1", "minor": "31+"}, (1, 31, 6), "gke"),
     ({"gitVersion": "v1.32.4+rke2r1", "major": "", "minor": ""}, (1, 32, 4), "rke2"),
-    ({"major": "1", "minor": "31+"}, (1, 31, 0), "upstream"),
-    ({"gitVersion": "", "major": "1", "minor": "30"}, (1, 30, 0), "upstream"),
+    # Read from major/minor: nothing says who built it, so never "upstream".
+    ({"major": "1", "minor": "31+"}, (1, 31, 0), "unknown"),
+    ({"gitVersion": "", "major": "1", "minor": "30"}, (1, 30, 0), "unknown"),
     (
         {"gitVersion": "v0.0.0-master+$Format:%H$", "major": "1", "minor": "33"},
         (1, 33, 0),
-        "upstream",
+        "unknown",
     ),
-    ({"gitVersion": "garbage", "major": 1, "minor": 29}, (1, 29, 0), "upstream"),
+    ({"gitVersion": "garbage", "major": 1, "minor": 29}, (1, 29, 0), "unknown"),
+    (
+        {"gitVersion": "cfc-1.6.1.17+f04cb2d1cde1c7-dirty", "major": "1", "minor": "13"},
+        (1, 13, 0),
+        "unknown",
+    ),
 ]
 
 

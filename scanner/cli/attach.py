@@ -12,6 +12,7 @@ from scanner.cli.common import Outputs
 from scanner.cli.options import attach_options, timeout_option
 from scanner.errors import UsageError
 from scanner.exitcodes import ExitCode
+from scanner.secrets import terminal_safe
 
 
 @click.command()
@@ -60,9 +61,9 @@ def echo_attach(result: Any, *, quiet: bool) -> None:
     """On stderr: stdout may carry a machine-readable report."""
     if not quiet:
         for name in result.attached:
-            click.echo(f"attached {name} to {result.destination}", err=True)
+            click.echo(terminal_safe(f"attached {name} to {result.destination}"), err=True)
     for error in result.errors:
-        click.echo(f"upgrade-scanner: error: {error}", err=True)
+        click.echo(f"upgrade-scanner: error: {terminal_safe(error)}", err=True)
 
 
 def exit_after_attach(verdict_exit: int, attached: bool) -> int:

@@ -9,13 +9,14 @@ import shlex
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scanner.collect import CollectOptions, Progress
 from scanner.errors import UsageError
-from scanner.inputs.selection import Selection
-from scanner.outputs.attach import display_url
-from scanner.secrets import scrub
+from scanner.secrets import scrub, scrub_all, terminal_safe
+
+if TYPE_CHECKING:  # the stages are imported when a command runs: --help stays fast
+    from scanner.collect import CollectOptions, Progress
+    from scanner.inputs.selection import Selection
 
 log = logging.getLogger("scanner")
 
@@ -91,6 +92,8 @@ class Outputs:
 
 
 def selection(opts: Mapping[str, Any]) -> Selection:
+    from scanner.inputs.selection import Selection
+
     return Selection(
         kubeconfigs=tuple(opts["kubeconfigs"]),
         global_context=opts.get("global_context"),
@@ -102,6 +105,8 @@ def selection(opts: Mapping[str, Any]) -> Selection:
 
 
 def collect_options(opts: Mapping[str, Any]) -> CollectOptions:
+    from scanner.collect import CollectOptions
+
     return CollectOptions(
         timeout=opts["timeout"],
         retries=opts["retries"],
@@ -110,9 +115,18 @@ def collect_options(opts: Mapping[str, Any]) -> CollectOptions:
     )
 
 
+class SafeFormatter(logging.Formatter):
+    """Every log record, traceback included, leaves through the same scrubber as reports:
+    secrets this process has read and secret-looking values are masked, and control
+    characters from cluster or kubeconfig text are replaced."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_safe(scrub_all(super().format(record)))
+
+
 def setup_logging(verbose: bool, quiet: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("upgrade-scanner: %(levelname)s: %(message)s"))
+    handler.setFormatter(SafeFormatter("upgrade-scanner: %(levelname)s: %(message)s"))
     log.handlers[:] = [handler]
     log.propagate = False
     log.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING)
@@ -120,6 +134,8 @@ def setup_logging(verbose: bool, quiet: bool) -> None:
 
 def command_line(argv: Sequence[str] | None = None) -> str:
     """The command line for the report, secrets removed (a webhook URL's path is one)."""
+    from scanner.outputs.attach import display_url
+
     args = list(sys.argv[1:] if argv is None else argv)
     for index, arg in enumerate(args):
         if arg == "--webhook" and index + 1 < len(args):

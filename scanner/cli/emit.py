@@ -19,6 +19,7 @@ from scanner.outputs.files import emit, write_atomic
 from scanner.render import FILE_EXTENSIONS, RenderOptions, render
 from scanner.render.table import render_verdict_line
 from scanner.report import Report
+from scanner.secrets import terminal_safe
 
 
 def write_reports(report: Report, outputs: Outputs, ui: Ui) -> list[str]:
@@ -34,7 +35,7 @@ def write_reports(report: Report, outputs: Outputs, ui: Ui) -> list[str]:
         return files
     emit("-", render("table", report, RenderOptions(color=ui.color)))
     for path in written:
-        click.echo(f"wrote {path}")
+        click.echo(f"wrote {terminal_safe(path)}")
     return files
 
 

@@ -8,7 +8,6 @@ from typing import Any
 import click
 
 from scanner.cli.common import Outputs, Ui, collect_options, command_line, selection
-from scanner.cli.emit import write_reports
 from scanner.cli.options import (
     POLICY,
     TIMEOUT,
@@ -17,7 +16,6 @@ from scanner.cli.options import (
     selection_options,
     ui_options,
 )
-from scanner.kube.reader import ReadOptions
 
 
 @click.command()
@@ -29,6 +27,7 @@ from scanner.kube.reader import ReadOptions
 @ui_options
 def onboarding(**opts: Any) -> int:
     """Check clusters against the onboarding range (exit 0 when every one is accepted)."""
+    from scanner.cli.emit import write_reports
     from scanner.scan import run_onboarding
 
     ui = Ui.parse(opts)
@@ -74,6 +73,7 @@ def contexts(**opts: Any) -> int:
     The stable contract of ``contexts`` is "no network": listing what a scan would touch must
     work before any cluster is reachable. ``--discover`` adds the platform records.
     """
+    from scanner.kube.reader import ReadOptions
     from scanner.render.contexts import render_targets
     from scanner.scan import survey
 

@@ -20,7 +20,7 @@ from scanner.cli.app import cli
 from scanner.cli.common import log
 from scanner.errors import ScannerError
 from scanner.exitcodes import ExitCode
-from scanner.secrets import scrub
+from scanner.secrets import scrub_all, terminal_safe
 
 
 def _prog_name() -> str:
@@ -29,7 +29,9 @@ def _prog_name() -> str:
 
 
 def _fail(message: str, code: ExitCode) -> int:
-    click.echo(f"upgrade-scanner: error: {message}", err=True)
+    """One line on stderr: secrets masked, control characters and line breaks replaced."""
+    line = terminal_safe(scrub_all(message)).replace("\n", " ").replace("\t", " ")
+    click.echo(f"upgrade-scanner: error: {line}", err=True)
     return int(code)
 
 
@@ -62,7 +64,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         log.debug("internal error", exc_info=True)
         return _fail(
-            f"internal error: {type(exc).__name__}: {scrub(str(exc))} "
+            f"internal error: {type(exc).__name__}: {exc} "
             "(run with -v for details and please report it)",
             ExitCode.INTERNAL,
         )

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from scanner.cli.common import REPORT_FORMATS, Outputs
-from scanner.cli.emit import renderings, write_formats
 from scanner.cli.options import output_options
 from scanner.cli.scan import redacted
 from scanner.errors import ReportError, UsageError
 from scanner.exitcodes import ExitCode
-from scanner.report import Report
-from scanner.rules.changes import compare, regressed
+
+if TYPE_CHECKING:
+    from scanner.report import Report
 
 
 @click.command()
@@ -22,6 +22,8 @@ from scanner.rules.changes import compare, regressed
 @output_options
 def report(report_path: str, **opts: Any) -> int:
     """Re-render a saved JSON report offline (no cluster access)."""
+    from scanner.cli.emit import renderings, write_formats
+
     loaded = load_report(report_path)
     outputs = Outputs.parse(opts)
     if not outputs.files:
@@ -40,6 +42,7 @@ def report(report_path: str, **opts: Any) -> int:
 def diff(old_path: str, new_path: str, as_json: bool) -> int:
     """Compare two reports (exit 1 when a cluster became BLOCKED or UNKNOWN)."""
     from scanner.render.table import render_changes
+    from scanner.rules.changes import compare, regressed
 
     changes = compare(load_report(old_path), load_report(new_path).clusters)
     if as_json:
@@ -50,6 +53,8 @@ def diff(old_path: str, new_path: str, as_json: bool) -> int:
 
 
 def load_report(path: str) -> Report:
+    from scanner.report import Report
+
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from scanner.cli.attach import attach_destination, echo_attach, exit_after_attach
 from scanner.cli.common import Outputs, Ui, collect_options, command_line, selection
-from scanner.cli.emit import write_reports
 from scanner.cli.options import (
     NO_DISCOVERY,
     POLICY,
@@ -20,10 +19,9 @@ from scanner.cli.options import (
     selection_options,
     ui_options,
 )
-from scanner.inputs.waivers import load_waivers
-from scanner.outputs.history import output_lock, previous_report, prune
-from scanner.report import Report
-from scanner.scan import ScanRequest, run_scan
+
+if TYPE_CHECKING:
+    from scanner.report import Report
 
 
 @click.command()
@@ -70,6 +68,11 @@ from scanner.scan import ScanRequest, run_scan
 @ui_options
 def scan(**opts: Any) -> int:
     """Collect versions, evaluate the upgrade rules, report a verdict."""
+    from scanner.cli.emit import write_reports
+    from scanner.inputs.waivers import load_waivers
+    from scanner.outputs.history import output_lock, previous_report, prune
+    from scanner.scan import ScanRequest, run_scan
+
     ui = Ui.parse(opts)
     outputs = Outputs.parse(opts)
     progress = ui.start()

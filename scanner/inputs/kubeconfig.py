@@ -35,6 +35,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from scanner.errors import KubeconfigError
 from scanner.inputs.yamlfile import quote, read_yaml_file
+from scanner.secrets import KNOWN
 
 _FIX = "fix the file or pass another with --kubeconfig"
 _INTERACTIVE_MODES = ("Never", "IfAvailable", "Always")
@@ -65,6 +66,16 @@ class ExecConfig:
     install_hint: str = ""
     provide_cluster_info: bool = False
     interactive_mode: str = "IfAvailable"
+
+    @property
+    def secrets(self) -> list[str]:
+        """Values never to show: env values and arguments after secret-ish flags."""
+        values = [value for _, value in self.env]
+        for flag, value in zip(self.args, self.args[1:], strict=False):
+            lowered = flag.lower()
+            if any(word in lowered for word in ("token", "secret", "password", "key")):
+                values.append(value)
+        return values
 
 
 @dataclass(frozen=True)
@@ -137,6 +148,9 @@ def load_kubeconfigs(paths: Sequence[str], *, explicit: bool) -> Kubeconfig:
         _merge_first(users, parsed.users)
         _merge_first(contexts, parsed.contexts)
         current = current or parsed.current_context
+    for user in users.values():
+        KNOWN.add(user.token, user.password, user.client_key_data)
+        KNOWN.add(*(user.exec.secrets if user.exec else ()))
     return Kubeconfig(tuple(files), clusters, users, contexts, current, tuple(skipped))
 
 

@@ -20,6 +20,9 @@ from __future__ import annotations
 import codecs
 import json
 import os
+import select
+import stat
+import time
 from collections.abc import Hashable
 from typing import Any
 
@@ -29,6 +32,7 @@ from scanner.errors import ScannerError
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_NESTING = 100  # no kubeconfig, inventory or policy needs more
+FIFO_WAIT_SECONDS = 10.0  # how long a named pipe may take to deliver the whole file
 _CONVERT = "cannot convert the value to its YAML type"
 TOO_DEEP = f"nested more than {MAX_NESTING} levels deep"
 
@@ -142,11 +146,20 @@ def read_yaml_file(path: str, label: str, error: type[ScannerError], fix: str) -
         return error(f"{label} {path}: {problem}; {how}")
 
     try:
-        with open(path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            # fstat first so a huge file is refused without reading it; the capped read
-            # also catches devices and files that grow while being read.
-            data = b"" if size > MAX_FILE_BYTES else handle.read(MAX_FILE_BYTES + 1)
+        if stat.S_ISFIFO(os.stat(path).st_mode):
+            data = read_pipe(path, FIFO_WAIT_SECONDS)
+            size = len(data)
+        else:
+            with open(path, "rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                # fstat first so a huge file is refused without reading it; the capped read
+                # also catches devices and files that grow while being read.
+                data = b"" if size > MAX_FILE_BYTES else handle.read(MAX_FILE_BYTES + 1)
+    except PipeTimeout:
+        raise fail(
+            f"a pipe that delivered nothing to its end within {FIFO_WAIT_SECONDS:g} s",
+            "start the program that writes it first, or pass a regular file",
+        ) from None
     except FileNotFoundError:
         raise fail("no such file", "check the path") from None
     except IsADirectoryError:
@@ -169,6 +182,35 @@ def read_yaml_file(path: str, label: str, error: type[ScannerError], fix: str) -
         if exc.error is None:
             raise fail(exc.problem, "pass the right file") from None
         raise fail(f"not valid YAML ({exc.at_problem_mark()})") from None
+
+
+class PipeTimeout(Exception):
+    """A named pipe whose writer did not finish in time."""
+
+
+def read_pipe(path: str, wait: float) -> bytes:
+    """Read a FIFO (``--kubeconfig <(cat kc)`` is one) to its end, waiting at most ``wait``
+    seconds in all: opened non-blocking, so a pipe nobody writes to cannot hang the scan."""
+    deadline = time.monotonic() + wait
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while size <= MAX_FILE_BYTES:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+                raise PipeTimeout(path)
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:
+                continue
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
 
 
 def quote(text: str) -> str:

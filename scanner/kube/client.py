@@ -9,17 +9,23 @@ directory that the :class:`ClientFactory` removes when it is closed.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
+import ipaddress
 import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from scanner.inputs.kubeconfig import UserEntry
 from scanner.inputs.targets import Target
 from scanner.kube.credentials import CredentialError, ExecCredential, exec_secrets, run_exec_plugin
+
+TMP_PREFIX = "upgrade-scanner-"
 
 
 class ConfigProblem(Exception):
@@ -43,11 +49,18 @@ class ClientFactory:
         self._user_locks: dict[str, threading.Lock] = {}
         self._exec_cache: dict[str, ExecCredential | CredentialError] = {}
         self._tmpdir: str | None = None
+        self._files: dict[str, str] = {}  # sha256 of key material -> the path ssl loads
 
     def close(self) -> None:
-        if self._tmpdir:
-            shutil.rmtree(self._tmpdir, ignore_errors=True)
-            self._tmpdir = None
+        with self._lock:
+            for path in self._files.values():
+                if path.startswith("/proc/"):
+                    with contextlib.suppress(OSError, ValueError):
+                        os.close(int(path.rsplit("/", 1)[1]))
+            self._files.clear()
+            if self._tmpdir:
+                shutil.rmtree(self._tmpdir, ignore_errors=True)
+                self._tmpdir = None
 
     def __enter__(self) -> ClientFactory:
         return self
@@ -62,7 +75,8 @@ class ClientFactory:
             raise ConfigProblem(target.problem or "context has no cluster entry")
         cluster, user = target.cluster, target.user
         config = client.Configuration()
-        config.host = cluster.server.rstrip("/")
+        # kubectl sends requests to the server URL without its query or fragment.
+        config.host = request_base(cluster.server)
         # Retries are ours (connection errors and 5xx only); urllib3 must not multiply them.
         config.retries = False
         config.verify_ssl = not cluster.insecure_skip_tls_verify
@@ -72,8 +86,8 @@ class ClientFactory:
             config.ssl_ca_cert = cluster.certificate_authority
         if cluster.tls_server_name:
             config.tls_server_name = cluster.tls_server_name
-        if cluster.proxy_url:
-            config.proxy = cluster.proxy_url
+        config.proxy = proxy_for(config.host, cluster.proxy_url, os.environ)
+        config.no_proxy = ""  # NO_PROXY is applied by proxy_for, with Go's loopback rule
         # A context without a user is valid for kubectl: its requests are anonymous.
         secrets = self._apply_user(config, user, target) if user is not None else []
         return Connection(client.ApiClient(configuration=config), tuple(secrets))
@@ -90,6 +104,7 @@ class ClientFactory:
             token = credential.token or token
             cert_data = credential.client_certificate_data or cert_data
             key_data = credential.client_key_data or key_data
+        _sendable(user, token=token, username=user.username, password=user.password)
         if token:
             secrets.append(token)
             config.api_key = {"authorization": f"Bearer {token}"}
@@ -97,8 +112,12 @@ class ClientFactory:
             secrets.append(user.password)
             basic = base64.b64encode(f"{user.username}:{user.password}".encode()).decode()
             config.api_key = {"authorization": f"Basic {basic}"}
-        config.cert_file = self._file_for(cert_data) if cert_data else user.client_certificate
-        config.key_file = self._file_for(key_data) if key_data else user.client_key
+        cert_data = cert_data or _read_pem_file(user, "client-certificate", user.client_certificate)
+        key_data = key_data or _read_pem_file(user, "client-key", user.client_key)
+        _check_pem(user, "client-certificate", cert_data, "CERTIFICATE")
+        _check_pem(user, "client-key", key_data, "PRIVATE KEY")
+        config.cert_file = self._file_for(cert_data) if cert_data else None
+        config.key_file = self._file_for(key_data) if key_data else None
         return secrets
 
     def _exec_credential(self, user: UserEntry, target: Target) -> ExecCredential:
@@ -122,15 +141,141 @@ class ClientFactory:
         return cached
 
     def _file_for(self, data: bytes) -> str:
+        """A path Python's ``ssl`` can load ``data`` from. On Linux an anonymous memory file
+        (``/proc/self/fd/N``): nothing reaches the disk, so a killed scan leaves no key
+        behind. Elsewhere a file in a private directory named after this process, removed
+        by :meth:`close`, or by the next scan if this one is killed."""
+        key = hashlib.sha256(data).hexdigest()[:24]
         with self._lock:
-            if self._tmpdir is None:
-                self._tmpdir = tempfile.mkdtemp(prefix="upgrade-scanner-")
-            path = os.path.join(self._tmpdir, hashlib.sha256(data).hexdigest()[:24] + ".pem")
-            if not os.path.exists(path):
+            if key in self._files:
+                return self._files[key]
+            path = _memory_file(data, key) if hasattr(os, "memfd_create") else None
+            if path is None:
+                if self._tmpdir is None:
+                    remove_stale_dirs()
+                    self._tmpdir = tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-")
+                path = os.path.join(self._tmpdir, key + ".pem")
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(data)
-        return path
+            self._files[key] = path
+            return path
+
+
+def _memory_file(data: bytes, name: str) -> str | None:
+    try:
+        fd = os.memfd_create(f"upgrade-scanner-{name}", os.MFD_CLOEXEC)
+    except OSError:
+        return None
+    os.write(fd, data)
+    return f"/proc/{os.getpid()}/fd/{fd}"
+
+
+def remove_stale_dirs(root: str | None = None) -> list[str]:
+    """Remove key directories that killed scans of this user left behind (their process is
+    gone); return what was removed."""
+    root = root or tempfile.gettempdir()
+    removed: list[str] = []
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return removed
+    for name in names:
+        pid_text = name[len(TMP_PREFIX) :].split("-", 1)[0]
+        if not name.startswith(TMP_PREFIX) or not pid_text.isdigit():
+            continue
+        path = os.path.join(root, name)
+        try:
+            owned = os.stat(path).st_uid == os.getuid()
+        except OSError:
+            continue
+        if owned and not _alive(int(pid_text)):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return pid > 0
+
+
+def request_base(server: str) -> str:
+    """The server URL requests are made against: no query, no fragment, no trailing slash."""
+    parts = urlsplit(server)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")).rstrip("/")
+
+
+def proxy_for(server: str, proxy_url: str | None, environ: Mapping[str, str]) -> str | None:
+    """The proxy kubectl would use: the cluster's ``proxy-url``; else ``HTTPS_PROXY`` (for an
+    http server ``HTTP_PROXY``), then ``ALL_PROXY``, unless ``NO_PROXY`` matches the host or
+    the host is ``localhost`` or a loopback address, which Go never sends to a proxy taken
+    from the environment."""
+    if proxy_url:
+        return proxy_url
+    host = (urlsplit(server).hostname or "").lower()
+    if host == "localhost" or _loopback(host):
+        return None
+
+    def env(name: str) -> str:
+        return environ.get(name) or environ.get(name.lower()) or ""
+
+    scheme = "HTTP_PROXY" if server.startswith("http://") else "HTTPS_PROXY"
+    proxy = env(scheme) or env("ALL_PROXY")
+    if not proxy:
+        return None
+    from kubernetes.client.rest import should_bypass_proxies
+
+    return None if should_bypass_proxies(server, env("NO_PROXY")) else proxy
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _sendable(user: UserEntry, **values: str | None) -> None:
+    """kubectl refuses a credential that cannot be sent in an HTTP header ("invalid header
+    field value"); so does the scanner, before any connection, naming the field only."""
+    for field_name, value in values.items():
+        if value and any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+            raise ConfigProblem(
+                f"user {user.name!r} (in {user.source}): the {field_name} holds a line break "
+                "or another control character, which cannot be sent in an HTTP header "
+                "(kubectl: invalid header field value); fix the credential in the kubeconfig"
+            )
+
+
+def _read_pem_file(user: UserEntry, label: str, path: str | None) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(1 << 20)
+    except OSError as exc:
+        raise ConfigProblem(
+            f"user {user.name!r} (in {user.source}): {label} {path}: cannot be read "
+            f"({(exc.strerror or str(exc)).lower()})"
+        ) from None
+
+
+def _check_pem(user: UserEntry, label: str, data: bytes | None, kind: str) -> None:
+    """As kubectl does before connecting: the certificate and the key must be PEM blocks."""
+    if data is None:
+        return
+    if b"-----BEGIN " not in data or kind.encode() not in data:
+        what = "key" if "KEY" in kind else "certificate"
+        raise ConfigProblem(
+            f"user {user.name!r} (in {user.source}): {label}: failed to find any PEM data in "
+            f"{what} input; point it at a PEM {what} file"
+        )
 
 
 def _read_token_file(path: str) -> str:

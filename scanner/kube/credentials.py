@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.inputs.kubeconfig import ClusterEntry, ExecConfig
-from scanner.secrets import scrub
+from scanner.secrets import KNOWN, scrub
 
 _STDOUT_LIMIT = 1 << 20
 
@@ -36,12 +36,7 @@ class ExecCredential:
 
 def exec_secrets(config: ExecConfig) -> list[str]:
     """Values that must never be shown: env values and arguments after secret-ish flags."""
-    values = [value for _, value in config.env]
-    for flag, value in zip(config.args, config.args[1:], strict=False):
-        lowered = flag.lower()
-        if any(word in lowered for word in ("token", "secret", "password", "key")):
-            values.append(value)
-    return values
+    return config.secrets
 
 
 def run_exec_plugin(
@@ -109,8 +104,10 @@ def _parse_credential(stdout: bytes, name: str) -> ExecCredential:
     cert = status.get("clientCertificateData")
     key = status.get("clientKeyData")
     if isinstance(token, str) and token:
+        KNOWN.add(token)
         return ExecCredential(token=token)
     if isinstance(cert, str) and isinstance(key, str) and cert and key:
+        KNOWN.add(key)
         return ExecCredential(client_certificate_data=cert.encode(), client_key_data=key.encode())
     raise CredentialError(
         f"exec plugin {name!r} returned neither a token nor a client certificate and key"

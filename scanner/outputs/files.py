@@ -18,7 +18,9 @@ def write_atomic(path: str, text: str) -> None:
     try:
         _write_atomic(path, text)
     except OSError as exc:
-        raise ReportError(f"cannot write {path}: {exc.strerror}; check the directory") from None
+        raise ReportError(
+            f"cannot write {path}: {exc.strerror or exc}; check the directory"
+        ) from None
 
 
 def _write_atomic(path: str, text: str) -> None:
@@ -32,13 +34,29 @@ def _write_atomic(path: str, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
+        # mkstemp creates 0600; the report gets the mode any new file gets (0666 less the
+        # umask), as cp, a shell redirection and kubectl give theirs: reports name servers.
+        os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
     except BaseException:
         # Interrupted or failed: the partial temp file goes, the previous report stays.
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it where Linux shows it (``/proc``)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and restore, at once
+    os.umask(mask)
+    return mask
 
 
 def emit(path: str, text: str) -> None:

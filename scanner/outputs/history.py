@@ -47,7 +47,7 @@ def previous_report(directory: str) -> Report | None:
 def prune(directory: str, keep: int) -> list[str]:
     """Delete all but the newest ``keep`` runs (every format of a run goes together)."""
     runs: dict[str, list[Path]] = {}
-    for path in Path(directory).iterdir():
+    for path in _entries(directory):
         match = RUN_FILE.match(path.name)
         if match and path.is_file():
             runs.setdefault(match["stamp"], []).append(path)
@@ -59,12 +59,25 @@ def prune(directory: str, keep: int) -> list[str]:
     return removed
 
 
+def _entries(directory: str) -> list[Path]:
+    try:
+        return list(Path(directory).iterdir())
+    except OSError as exc:
+        raise ReportError(f"--output-dir {directory}: cannot list it ({exc.strerror})") from None
+
+
 @contextmanager
 def output_lock(directory: str) -> Iterator[None]:
     """Hold ``DIR/.upgrade-scanner.lock`` for the run; a dead holder's lock is taken over."""
-    os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, LOCK_NAME)
-    _acquire(path)
+    try:
+        os.makedirs(directory, exist_ok=True)
+        _acquire(path)
+    except OSError as exc:
+        raise ReportError(
+            f"--output-dir {directory}: cannot write there ({exc.strerror or exc}); "
+            "pass a directory you can write to"
+        ) from None
     try:
         yield
     finally:

@@ -55,3 +55,8 @@ def terminal_text(text: str) -> str:
     """Text from clusters and kubeconfigs is data: every character that is not printable
     (control characters, escape sequences' ESC, line breaks) becomes ``?`` on a terminal."""
     return "".join(ch if ch.isprintable() else "?" for ch in text)
+
+
+def clip(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, the last one an ellipsis when it was longer."""
+    return text if len(text) <= width else text[: width - 1] + "\u2026"

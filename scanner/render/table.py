@@ -5,7 +5,7 @@ from __future__ import annotations
 from tabulate import tabulate
 
 from scanner.model import Status, Verdict
-from scanner.render.base import CHANGE_LABELS, RenderOptions, style, terminal_text
+from scanner.render.base import CHANGE_LABELS, RenderOptions, clip, style, terminal_text
 from scanner.render.platform_text import platform_lines
 from scanner.report import SOURCE_RECORD, Changes, ClusterResult, Report
 
@@ -17,6 +17,7 @@ _STATUS_COLOURS = {
 }
 _VERDICT_COLOURS = {Verdict.READY: "green", Verdict.NOT_READY: "red", Verdict.INCOMPLETE: "magenta"}
 _FINDING_WIDTH = 70
+_CELL_WIDTH = 48  # a 100 KB gitVersion must not make every row 100 KB wide
 
 
 def render(report: Report, options: RenderOptions) -> str:
@@ -24,7 +25,7 @@ def render(report: Report, options: RenderOptions) -> str:
     headers = ["CONTEXT", "ROLE", "KIND", "PROVIDER", "VERSION", "NODES", "STATUS", "FINDING"]
     table = tabulate(rows, headers=headers, tablefmt="plain", disable_numparse=True)
     lines = [table, ""]
-    lines.extend(f"note: {note}" for note in report.notes)
+    lines.extend(f"note: {_clean(note)}" for note in report.notes)
     if report.platform is not None:
         lines.extend(f"platform: {_clean(line)}" for line in platform_lines(report.platform))
     lines.append(render_verdict_line(report, options))
@@ -49,10 +50,10 @@ def _row(cluster: ClusterResult, options: RenderOptions) -> list[str]:
     if options.color:
         status = style(status, fg=_STATUS_COLOURS[cluster.status])
     return [
-        _clean(cluster.context),
+        _cell(cluster.context),
         cluster.role.value,
-        cluster.kind,
-        cluster.provider or "-",
+        _cell(cluster.kind),
+        _cell(cluster.provider or "-"),
         _version(cluster),
         _nodes(cluster),
         status,
@@ -64,7 +65,7 @@ def _version(cluster: ClusterResult) -> str:
     if cluster.version is None:
         return "-"
     recorded = " (recorded)" if cluster.source == SOURCE_RECORD else ""
-    return _clean(cluster.version.git_version or str(cluster.version)) + recorded
+    return _cell(cluster.version.git_version or str(cluster.version)) + recorded
 
 
 def _nodes(cluster: ClusterResult) -> str:
@@ -91,10 +92,21 @@ def _clean(text: str) -> str:
     return terminal_text(text)
 
 
+def _cell(text: str) -> str:
+    """A table cell: clean, and at most ``_CELL_WIDTH`` characters (an ellipsis marks a cut)."""
+    return clip(terminal_text(text), _CELL_WIDTH)
+
+
 def render_changes(changes: Changes) -> str:
     """``upgrade-scanner diff``: one line per change, then whether anything regressed."""
     rows = [
-        [label, _clean(change.context), change.before or "-", change.after or "-", change.detail]
+        [
+            label,
+            _cell(change.context),
+            _cell(change.before or "-"),
+            _cell(change.after or "-"),
+            _cell(change.detail),
+        ]
         for label, section in CHANGE_LABELS
         for change in getattr(changes, section)
     ]

@@ -81,13 +81,14 @@ from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
 from scanner.model import ErrorCategory, PreflightCheck, Role, Severity, Status, Verdict
-from scanner.render.base import CHANGE_LABELS, RenderOptions, printable
+from scanner.render.base import CHANGE_LABELS, RenderOptions, clip, printable
 from scanner.render.chart import version_chart
 from scanner.render.platform_text import current_text, discovery_text, preflight_text
 from scanner.report import SOURCE_RECORD, ClusterResult, PlatformInfo, Report
 from scanner.versions import parse_git_version
 
 TEMPLATE_PACKAGE = "scanner.templates"
+CELL_LIMIT = 500  # characters of one Markdown table cell
 UNKNOWN = "unknown"
 
 _KIND_SOURCES = {"inventory": "inventory", "discovery": "platform"}
@@ -151,6 +152,13 @@ def md(value: object) -> Escaped:
     return Escaped("<br>".join(line.strip().translate(_MD_ESCAPES) for line in lines))
 
 
+def cell(value: object) -> Escaped:
+    """:func:`md` for a table cell: a value longer than ``CELL_LIMIT`` characters is cut with
+    an ellipsis, so one hostile or broken value (a 100 KB gitVersion) cannot make the table
+    unreadable. The JSON report keeps every value whole."""
+    return md(clip(printable(value), CELL_LIMIT))
+
+
 def _only_escaped(value: object) -> object:
     # Numbers are safe as they are; any other text reaching the output missed |md.
     if isinstance(value, Escaped | int | float):
@@ -183,6 +191,7 @@ def environment(options: RenderOptions, *, markdown: bool = False) -> jinja2.Env
     )
     env.filters.update(
         md=md,
+        cell=cell,
         version_text=version_text,
         kind_text=kind_text,
         nodes_text=nodes_text,
