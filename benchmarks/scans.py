@@ -11,10 +11,10 @@ from typing import Any
 
 from benchmarks.fleet import ServedFleet
 from benchmarks.measure import ProcessRun, median_of, run_measured, timed
+from scanner.inputs.selection import Selection, select
 from scanner.kube.client import ClientFactory, Connection
 from scanner.render import RENDERERS, RenderOptions
 from scanner.report import Report
-from scanner.inputs.selection import Selection, select
 
 TIMEOUT = 2.0
 SCAN_LIMIT = 180.0  # seconds before a scan child is killed (it should never get near this)
