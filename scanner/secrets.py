@@ -74,13 +74,10 @@ def scrub_all(text: str) -> str:
     return scrub(text, KNOWN.values())
 
 
-_NOT_SHOWN = re.compile(
-    r"[^\n\t\x20-\x7e\xa0-\ud7ff\ue000-\U0010ffff]|[\u2028\u2029\u200b-\u200f\u202a-\u202e]"
-)
-
-
-def terminal_safe(text: str) -> str:
-    """Text from clusters and kubeconfigs, made safe to print: every control character (C0,
-    DEL, C1 such as the 8-bit CSI 0x9b, bidirectional overrides) becomes ``?``; line breaks
-    and tabs are kept, for multi-line log records."""
-    return _NOT_SHOWN.sub("?", text)
+def terminal_safe(text: str, *, keep_lines: bool = True) -> str:
+    """Text from clusters and kubeconfigs, made safe to print: every character that is not
+    printable (C0 and C1 controls such as ESC and the 8-bit CSI 0x9b, DEL, bidirectional
+    overrides, lone surrogates) becomes ``?``. Line breaks and tabs are kept for multi-line
+    log records, and replaced too in one-line cells (``keep_lines=False``)."""
+    kept = "\n\t" if keep_lines else ""
+    return "".join(ch if ch.isprintable() or ch in kept else "?" for ch in text)

@@ -69,13 +69,11 @@ class _UniqueKeyLoader(_Conversions, yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
-
-
-def _date_as_text(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> str:
+def _date_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
     return loader.construct_scalar(node)
 
 
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _date_as_text)
 _UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _date_as_text)
 
 

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 from scanner.inputs.kubeconfig import UserEntry
 from scanner.inputs.targets import Target
 from scanner.kube.credentials import CredentialError, ExecCredential, exec_secrets, run_exec_plugin
+from scanner.processes import alive
 
 TMP_PREFIX = "upgrade-scanner-"
 
@@ -189,20 +190,10 @@ def remove_stale_dirs(root: str | None = None) -> list[str]:
             owned = os.stat(path).st_uid == os.getuid()
         except OSError:
             continue
-        if owned and not _alive(int(pid_text)):
+        if owned and not alive(int(pid_text)):
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return pid > 0
 
 
 def request_base(server: str) -> str:

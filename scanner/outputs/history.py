@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import ReportError, ScannerError
+from scanner.processes import alive
 from scanner.report import Report
 
 log = logging.getLogger(__name__)
@@ -130,19 +131,7 @@ def _held(holder: dict[str, Any]) -> bool:
         age = time.time() - float(holder.get("epoch") or 0)
         return age < FOREIGN_LOCK_MAX_AGE
     # In a container every run has the same pid: our own pid in the lock is a dead run's.
-    return pid != os.getpid() and _alive(pid)
-
-
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by someone else
-    return True
+    return pid != os.getpid() and alive(pid)
 
 
 def _now() -> str:

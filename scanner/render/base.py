@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from scanner.report import Report
+from scanner.secrets import terminal_safe
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,9 @@ def style(text: str, fg: str, bold: bool = False) -> str:
 
 
 def terminal_text(text: str) -> str:
-    """Text from clusters and kubeconfigs is data: every character that is not printable
-    (control characters, escape sequences' ESC, line breaks) becomes ``?`` on a terminal."""
-    return "".join(ch if ch.isprintable() else "?" for ch in text)
+    """A one-line terminal cell: text from clusters and kubeconfigs is data, and every
+    character that is not printable, line breaks included, becomes ``?``."""
+    return terminal_safe(text, keep_lines=False)
 
 
 def clip(text: str, width: int) -> str:

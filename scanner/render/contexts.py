@@ -10,7 +10,7 @@ from tabulate import tabulate
 from scanner.inputs.targets import Target
 from scanner.platform.match import Coverage
 from scanner.platform.records import Discovery, PlatformRecord
-from scanner.render.base import terminal_text as _clean
+from scanner.render.base import terminal_text
 
 
 def render_targets(
@@ -23,11 +23,11 @@ def render_targets(
     shown = coverage.targets if coverage is not None else targets
     rows = [
         [
-            _clean(t.context),
+            terminal_text(t.context),
             t.role.value,
             t.kind,
-            _clean(t.server) or "-",
-            _clean(t.problem) if t.problem else "ok",
+            terminal_text(t.server) or "-",
+            terminal_text(t.problem) if t.problem else "ok",
         ]
         for t in shown
     ]
@@ -41,11 +41,16 @@ def render_targets(
             row.append(_record_text(record) if record else unknown)
         for missed in coverage.record_only:
             target = missed.target
-            row = [_clean(target.context), "-", target.kind, _clean(target.server) or "-"]
+            row = [
+                terminal_text(target.context),
+                "-",
+                target.kind,
+                terminal_text(target.server) or "-",
+            ]
             rows.append([*row, "no kubeconfig context", _record_text(missed.record)])
-        lines = [f"platform: {_clean(note)}" for note in discovery.notes]
+        lines = [f"platform: {terminal_text(note)}" for note in discovery.notes]
         if discovery.current_version:
-            lines.append(f"platform: current version {_clean(discovery.current_version)}")
+            lines.append(f"platform: current version {terminal_text(discovery.current_version)}")
     table = tabulate(
         rows,
         headers=headers,
@@ -57,4 +62,4 @@ def render_targets(
 
 def _record_text(record: PlatformRecord) -> str:
     details = ", ".join(part for part in (record.kind, record.version) if part)
-    return _clean(record.name + (f" ({details})" if details else ""))
+    return terminal_text(record.name + (f" ({details})" if details else ""))

@@ -25,9 +25,9 @@ def render(report: Report, options: RenderOptions) -> str:
     headers = ["CONTEXT", "ROLE", "KIND", "PROVIDER", "VERSION", "NODES", "STATUS", "FINDING"]
     table = tabulate(rows, headers=headers, tablefmt="plain", disable_numparse=True)
     lines = [table, ""]
-    lines.extend(f"note: {_clean(note)}" for note in report.notes)
+    lines.extend(f"note: {terminal_text(note)}" for note in report.notes)
     if report.platform is not None:
-        lines.extend(f"platform: {_clean(line)}" for line in platform_lines(report.platform))
+        lines.extend(f"platform: {terminal_text(line)}" for line in platform_lines(report.platform))
     lines.append(render_verdict_line(report, options))
     return "\n".join(lines) + "\n"
 
@@ -57,7 +57,7 @@ def _row(cluster: ClusterResult, options: RenderOptions) -> list[str]:
         _version(cluster),
         _nodes(cluster),
         status,
-        _clean(_finding_text(cluster)),
+        terminal_text(_finding_text(cluster)),
     ]
 
 
@@ -85,11 +85,6 @@ def _finding_text(cluster: ClusterResult) -> str:
     if len(text) > _FINDING_WIDTH:
         text = text[: _FINDING_WIDTH - 1] + "…"
     return text
-
-
-def _clean(text: str) -> str:
-    """Names from clusters are data: no control characters reach the terminal."""
-    return terminal_text(text)
 
 
 def _cell(text: str) -> str:
