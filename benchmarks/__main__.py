@@ -14,7 +14,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import scans, tables, tools
+from benchmarks import large, scans, tables, tools
 from benchmarks.fleet import FleetError, serve_synthetic
 from benchmarks.measure import REPO_ROOT
 from benchmarks.tables import Results
@@ -33,6 +33,15 @@ def _parser() -> argparse.ArgumentParser:
         type=_ints,
         default=[64, 128],
         help="also tried on the largest fleet",
+    )
+    parser.add_argument(
+        "--large-counts",
+        type=_ints,
+        default=[3000, 10000],
+        help="fleet sizes scanned once each for completeness, CPU and memory",
+    )
+    parser.add_argument(
+        "--contexts-count", type=int, default=10000, help="contexts in the `contexts` listing"
     )
     parser.add_argument("--kubectl-sample", type=int, default=20, help="contexts for kubectl")
     parser.add_argument("--runs", type=int, default=3, help="renders per format (median)")
@@ -73,6 +82,25 @@ def run_scans(args: argparse.Namespace, results: Results, workdir: Path) -> None
                         results.kubectl.append(loop)
         except FleetError as exc:
             results.notes.append(f"fleet of {count} not measured: {exc}")
+
+
+def run_large(args: argparse.Namespace, results: Results, workdir: Path) -> None:
+    for count in args.large_counts:
+        _progress(f"fleet of {count}: one scan at concurrency {args.concurrency}")
+        lifetime = 120 + large.scan_limit(count)
+        try:
+            with serve_synthetic(count, workdir, lifetime) as fleet:
+                results.notes.append(
+                    f"fleet of {count}: {len(fleet.hanging)} hang after TLS, "
+                    f"{len(fleet.refused)} refused; server ready in "
+                    f"{fleet.startup_seconds:.1f} s"
+                )
+                results.large.append(large.measure_large_scan(fleet, args.concurrency, workdir))
+        except FleetError as exc:
+            results.notes.append(f"fleet of {count} not measured: {exc}")
+    if args.contexts_count:
+        _progress(f"contexts listing of {args.contexts_count} contexts")
+        results.contexts.append(large.measure_contexts(args.contexts_count, workdir))
 
 
 def run_rendering(args: argparse.Namespace, results: Results) -> None:
@@ -130,6 +158,14 @@ def document(
         "",
         tables.scan_table(results),
         "",
+        f"## Large fleets (one scan each, concurrency {args.concurrency})",
+        "",
+        tables.large_table(results),
+        "",
+        "## `upgrade-scanner contexts` on a large kubeconfig",
+        "",
+        tables.contexts_table(results),
+        "",
         "## Per cluster: upgrade-scanner vs a kubectl loop",
         "",
         tables.kubectl_table(results, small, large),
@@ -172,6 +208,12 @@ def _method(args: argparse.Namespace) -> list[str]:
         f"kubectl: `kubectl --kubeconfig F --context X version -o json --request-timeout=2s` "
         f"for the first {args.kubectl_sample} answering contexts of the smallest fleet, one "
         "after the other. It fetches /version only; the scan also lists nodes.",
+        "Large fleets: the same scan command, once per size, with a time limit of "
+        "max(180 s, 60 ms per cluster); complete means exit 0/1/3 with every cluster of the "
+        "fleet in the JSON report.",
+        "Contexts: `python -m scanner contexts --kubeconfig F` on a generated kubeconfig with "
+        f"{args.contexts_count} contexts (a cluster with a 1.5 KB CA blob and a token user "
+        "each); nothing is contacted.",
         f"Start-up: median wall of {args.startup_runs} runs of the console script.",
         "Children run without proxy variables (HTTP(S)_PROXY, ALL_PROXY, NO_PROXY).",
     ]
@@ -188,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     machine = tools.machine()
     with tempfile.TemporaryDirectory(prefix="upgrade-scanner-bench-") as tmp:
         run_scans(args, results, Path(tmp))
+        run_large(args, results, Path(tmp))
     _progress("rendering")
     run_rendering(args, results)
     _progress("start-up")

@@ -68,13 +68,15 @@ def scan_argv(kubeconfig: Path, concurrency: int, json_out: Path) -> list[str]:
     ]
 
 
-def measure_scan(fleet: ServedFleet, concurrency: int, workdir: Path) -> ScanFigures:
+def measure_scan(
+    fleet: ServedFleet, concurrency: int, workdir: Path, *, limit: float = SCAN_LIMIT
+) -> ScanFigures:
     json_out = workdir / f"scan-{fleet.count}-c{concurrency}.json"
     json_out.unlink(missing_ok=True)
     cpu_before = fleet.cpu_seconds()
     run = run_measured(
         scan_argv(fleet.kubeconfig, concurrency, json_out),
-        limit=SCAN_LIMIT,
+        limit=limit,
         stdout=workdir / f"scan-{fleet.count}-c{concurrency}.out",
     )
     cpu_after = fleet.cpu_seconds()

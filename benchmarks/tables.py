@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from tabulate import tabulate
 
+from benchmarks.large import RSS_TARGET_MIB, ContextsListing, LargeScan
 from benchmarks.scans import ScanFigures
 from benchmarks.tools import KubectlLoop
 
@@ -27,6 +28,8 @@ class Results:
     render_large: dict[str, dict[str, float]] = field(default_factory=dict)  # source -> format
     slow_imports: list[tuple[str, float]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    large: list[LargeScan] = field(default_factory=list)
+    contexts: list[ContextsListing] = field(default_factory=list)
 
     def scan(self, count: int, concurrency: int | None = None) -> ScanFigures | None:
         wanted = concurrency or self.default_concurrency
@@ -89,6 +92,55 @@ def scan_table(results: Results) -> str:
                 _s(s.fleet_cpu),
             ]
         )
+    return _table(headers, rows)
+
+
+def large_table(results: Results) -> str:
+    headers = [
+        "clusters",
+        "wall s",
+        "CPU s (user+sys)",
+        "peak RSS MiB",
+        "exit",
+        "clusters in report",
+        "unknown",
+        "complete",
+        "ms / cluster",
+        "fleet server CPU s",
+    ]
+    rows = []
+    for large in results.large:
+        s = large.figures
+        rows.append(
+            [
+                s.count,
+                _s(s.run.wall),
+                _s(s.run.cpu),
+                _s(s.run.max_rss_mib, 0),
+                f"{s.run.exit_code}{' (killed)' if s.run.killed else ''}",
+                large.in_report,
+                s.unknown if s.ok else "-",
+                "yes" if large.complete else "**no**",
+                _s(1000 * s.run.wall / s.count, 1),
+                _s(s.fleet_cpu),
+            ]
+        )
+    return _table(headers, rows)
+
+
+def contexts_table(results: Results) -> str:
+    rows = [
+        [
+            c.contexts,
+            _s(c.run.wall),
+            _s(c.run.cpu),
+            _s(c.run.max_rss_mib, 0),
+            c.run.exit_code,
+            c.lines,
+        ]
+        for c in results.contexts
+    ]
+    headers = ["contexts", "wall s", "CPU s", "peak RSS MiB", "exit", "lines printed"]
     return _table(headers, rows)
 
 
@@ -198,5 +250,17 @@ def targets_table(results: Results, large: int, small: int) -> str:
             _met(render_total, RENDER_TARGET),
         ]
     )
+    for big in results.large:
+        if big.figures.count < 10000:
+            continue
+        rss = big.figures.run.max_rss_mib
+        rows.append(
+            [
+                f"scan {big.figures.count} clusters: complete, peak RSS",
+                f"every cluster in the report, < {RSS_TARGET_MIB:g} MB",
+                f"{big.in_report} clusters, {_s(rss, 0)} MiB",
+                "yes" if big.complete and rss * 1.048576 < RSS_TARGET_MIB else "**no**",
+            ]
+        )
     rows.append([f"wall({large}) / wall({small}), concurrency {c}", "-", _s(scaling), "-"])
     return _table(["target", "goal", "measured", "met"], rows)

@@ -44,9 +44,9 @@ COMMANDS = {
 }
 
 
-def write_20_mb(path: Path) -> None:
+def write_65_mb(path: Path) -> None:
     line = b"# padding: a kubeconfig this big is almost certainly the wrong file\n"
-    path.write_bytes(line * (20 * 2**20 // len(line) + 1))
+    path.write_bytes(line * (65 * 2**20 // len(line) + 1))
 
 
 def write_deep_nesting(path: Path) -> None:
@@ -120,9 +120,9 @@ CASES = (
     Case("kubeconfig", "bad-tag.yaml",
          "kubeconfig {path}: not valid YAML (line 4, column 18: cannot convert the value to "
          f"its YAML type); {KUBECONFIG_FIX}"),
-    Case("kubeconfig", "20mb.yaml",
-         "kubeconfig {path}: larger than the 16 MiB limit; pass the right file",
-         make=write_20_mb, about="20 MiB of comments"),
+    Case("kubeconfig", "65mb.yaml",
+         "kubeconfig {path}: larger than the 64 MiB limit; pass the right file",
+         make=write_65_mb, about="65 MiB of comments"),
     Case("kubeconfig", "a-directory",
          "kubeconfig {path}: is a directory, not a file; pass the file itself",
          make=make_directory, about="a directory"),

@@ -223,7 +223,9 @@ def test_environment_proxy_is_not_used_for_loopback_servers(
     [
         ("https://api.example.com:6443", None, {"HTTPS_PROXY": "http://p:3128"}, "http://p:3128"),
         ("https://api.example.com", None, {"https_proxy": "http://p:3128"}, "http://p:3128"),
-        ("https://api.example.com", None, {"ALL_PROXY": "socks5://p:1080"}, "socks5://p:1080"),
+        # kubectl ignores ALL_PROXY (Go's ProxyFromEnvironment does not read it)
+        ("https://api.example.com", None, {"ALL_PROXY": "socks5://p:1080"}, None),
+        ("https://api.example.com", None, {"HTTPS_PROXY": "socks5://p:1080"}, "socks5://p:1080"),
         (
             "http://api.example.com",
             None,

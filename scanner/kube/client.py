@@ -204,9 +204,10 @@ def request_base(server: str) -> str:
 
 def proxy_for(server: str, proxy_url: str | None, environ: Mapping[str, str]) -> str | None:
     """The proxy kubectl would use: the cluster's ``proxy-url``; else ``HTTPS_PROXY`` (for an
-    http server ``HTTP_PROXY``), then ``ALL_PROXY``, unless ``NO_PROXY`` matches the host or
-    the host is ``localhost`` or a loopback address, which Go never sends to a proxy taken
-    from the environment."""
+    http server ``HTTP_PROXY``), unless ``NO_PROXY`` matches the host or the host is
+    ``localhost`` or a loopback address, which Go never sends to a proxy taken from the
+    environment. ``ALL_PROXY`` is not read: Go's ``ProxyFromEnvironment`` ignores it (measured
+    with kubectl 1.33: ``ALL_PROXY`` set, it connects directly)."""
     if proxy_url:
         return proxy_url
     host = (urlsplit(server).hostname or "").lower()
@@ -217,7 +218,7 @@ def proxy_for(server: str, proxy_url: str | None, environ: Mapping[str, str]) ->
         return environ.get(name) or environ.get(name.lower()) or ""
 
     scheme = "HTTP_PROXY" if server.startswith("http://") else "HTTPS_PROXY"
-    proxy = env(scheme) or env("ALL_PROXY")
+    proxy = env(scheme)
     if not proxy:
         return None
     from kubernetes.client.rest import should_bypass_proxies

@@ -55,6 +55,12 @@ def _classify(exc: BaseException) -> FetchError | None:
     if isinstance(exc, u3.NameResolutionError):
         return FetchError(ErrorCategory.UNREACHABLE, "host name does not resolve", retryable=True)
     if isinstance(exc, u3.NewConnectionError):
+        if type(getattr(exc, "conn", None)).__name__.startswith("SOCKS"):
+            # PySocks reports the proxy's own failures and the tunnel's the same way;
+            # say "proxy" as an HTTP proxy's errors do, so the user looks at the right hop.
+            return FetchError(
+                ErrorCategory.UNREACHABLE, f"proxy error: {_socks_text(exc)}", retryable=True
+            )
         return FetchError(ErrorCategory.UNREACHABLE, _connection_text(exc), retryable=True)
     # After NewConnectionError, which urllib3 derives from ConnectTimeoutError.
     if isinstance(exc, u3.ConnectTimeoutError):
@@ -117,6 +123,13 @@ def _connection_text(exc: BaseException) -> str:
     if "aborted" in text or "disconnected" in text or "closed" in text:
         return "connection closed before an answer"
     return f"connection failed: {_tail(exc)}"
+
+
+def _socks_text(exc: BaseException) -> str:
+    text = str(exc).split("Failed to establish a new connection: ", 1)[-1]
+    if text.startswith(("Error connecting to SOCKS", "[Errno")):  # an OS error: the first hop
+        return f"cannot reach the SOCKS proxy ({_connection_text(exc)})"
+    return f"the SOCKS proxy could not open the tunnel ({_tail_text(text)})"
 
 
 def _tail(exc: BaseException) -> str:

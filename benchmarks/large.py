@@ -1,0 +1,91 @@
+"""Scale benchmarks: 3,000 and 10,000-cluster scans and a 10,000-context ``contexts`` listing.
+
+The question here is not speed per cluster (``scans`` answers it) but whether the scan
+completes at that size, with every cluster in the report, and how much memory it needs.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from benchmarks.fleet import ServedFleet
+from benchmarks.measure import ProcessRun, run_measured
+from benchmarks.scans import ScanFigures, measure_scan
+
+RSS_TARGET_MIB = 300.0  # a 10,000-cluster scan, peak resident memory
+
+
+@dataclass(frozen=True)
+class LargeScan:
+    figures: ScanFigures
+    in_report: int  # clusters present in the JSON report
+
+    @property
+    def complete(self) -> bool:
+        return self.figures.ok and self.in_report == self.figures.count
+
+
+def scan_limit(count: int) -> float:
+    """Seconds before the scan child is killed: far above the expected 10 ms per cluster."""
+    return max(180.0, 0.06 * count)
+
+
+def measure_large_scan(fleet: ServedFleet, concurrency: int, workdir: Path) -> LargeScan:
+    figures = measure_scan(fleet, concurrency, workdir, limit=scan_limit(fleet.count))
+    in_report = 0
+    if figures.report_text is not None:
+        in_report = len(json.loads(figures.report_text).get("clusters", []))
+    return LargeScan(figures, in_report)
+
+
+@dataclass(frozen=True)
+class ContextsListing:
+    contexts: int
+    run: ProcessRun
+    lines: int  # lines printed on stdout
+
+
+def write_many_contexts(path: Path, count: int) -> None:
+    """A kubeconfig with ``count`` contexts, each with its own cluster and token user.
+
+    Every cluster carries a CA blob of realistic size (about 1.5 KB), since that is what
+    makes real kubeconfigs large. Nothing is contacted: ``contexts`` needs no network.
+    """
+    ca = base64.b64encode(b"-----BEGIN CERTIFICATE-----\n" + b"A" * 1100).decode()
+    names = [f"cluster-{i:05d}" for i in range(count)]
+    document = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "current-context": names[0],
+        "clusters": [
+            {
+                "name": name,
+                "cluster": {
+                    "server": f"https://127.0.0.{1 + i % 250}:{6443 + i // 250}",
+                    "certificate-authority-data": ca,
+                },
+            }
+            for i, name in enumerate(names)
+        ],
+        "users": [
+            {"name": name, "user": {"token": f"token-{i:05d}"}} for i, name in enumerate(names)
+        ],
+        "contexts": [{"name": name, "context": {"cluster": name, "user": name}} for name in names],
+    }
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+
+
+def measure_contexts(count: int, workdir: Path) -> ContextsListing:
+    kubeconfig = workdir / f"contexts-{count}.kubeconfig"
+    write_many_contexts(kubeconfig, count)
+    out = workdir / f"contexts-{count}.out"
+    argv = [sys.executable, "-m", "scanner", "contexts", "--kubeconfig", str(kubeconfig)]
+    run = run_measured(argv, limit=scan_limit(count), stdout=out)
+    lines = len(out.read_text(errors="replace").splitlines()) if out.exists() else 0
+    return ContextsListing(count, run, lines)
