@@ -50,7 +50,7 @@ class KubeCollector:
 
     def __init__(self, options: CollectOptions) -> None:
         self.options = options
-        self._factory = ClientFactory(options.timeout)
+        self._factory = ClientFactory(options.timeout, pool_size=options.concurrency)
 
     def close(self) -> None:
         self._factory.close()
@@ -62,9 +62,14 @@ class KubeCollector:
         except ConfigProblem as exc:
             return _failed(target, ScanError(ErrorCategory.CONFIG, str(exc)), started)
         reader = Reader(
-            connection.api_client, connection.secrets, self.options, started + self.options.budget
+            connection.api_client,
+            connection.secrets,
+            self.options,
+            started + self.options.budget,
+            connection.prefix,
         )
-        shared = _SharedClient(connection.api_client, users=2 if self.options.nodes else 1)
+        users = 2 if self.options.nodes else 1
+        shared = _SharedClient(None if connection.shared else connection.api_client, users)
         # The node list is fetched beside /version, not after it: a cluster then costs one
         # round trip of latency instead of two, which is most of a large fleet's scan time.
         nodes = _NodeFetch(reader, shared) if self.options.nodes else None
@@ -105,7 +110,7 @@ def list_nodes(reader: Reader) -> NodeSummary:
 class _SharedClient:
     """One api client used by the version and node requests; the last user closes it."""
 
-    def __init__(self, api_client: Any, users: int) -> None:
+    def __init__(self, api_client: Any | None, users: int) -> None:
         self.api_client = api_client
         self._users = users
         self._lock = threading.Lock()
@@ -114,7 +119,7 @@ class _SharedClient:
         with self._lock:
             self._users -= 1
             last = self._users == 0
-        if last:
+        if last and self.api_client is not None:  # None: the factory's pooled client
             self.api_client.close()
 
 

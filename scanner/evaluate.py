@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,7 @@ from scanner.inputs.policy import format_minor, latest_minor
 from scanner.inputs.targets import Target
 from scanner.model import (
     ErrorCategory,
+    Extension,
     Finding,
     Observation,
     Role,
@@ -42,7 +43,14 @@ from scanner.model import (
 )
 from scanner.platform.match import Coverage
 from scanner.platform.records import Discovery, PlatformRecord
-from scanner.report import SOURCE_KUBECONFIG, SOURCE_RECORD, ClusterResult, PlatformInfo, Report
+from scanner.report import (
+    SOURCE_KUBECONFIG,
+    SOURCE_PROXY,
+    SOURCE_RECORD,
+    ClusterResult,
+    PlatformInfo,
+    Report,
+)
 from scanner.rules.changes import compare
 from scanner.rules.cluster import cluster_findings, onboarding_findings
 from scanner.rules.context import (
@@ -111,6 +119,7 @@ class _Draft:
     path: tuple[str, ...]
     record: PlatformRecord | None = None
     record_only: bool = False
+    discovery: Discovery | None = None
 
 
 def evaluate(
@@ -167,6 +176,7 @@ def _all_targets(
         return [(target, None) for target in targets]
     return [
         *((target, None) for target in coverage.targets),
+        *((target, None) for target in coverage.proxied),
         *((missed.target, missed.observation) for missed in coverage.record_only),
     ]
 
@@ -186,7 +196,11 @@ def _draft(
     if platform is None or platform.discovery is None or coverage is None:
         return _Draft(target, obs, error, findings, path)
     record_only = coverage.records_by_context.get(target.context)
-    record = record_only or coverage.matches.get(target.context)
+    record = (
+        record_only
+        or coverage.matches.get(target.context)
+        or coverage.proxied_records.get(target.context)
+    )
     findings.extend(
         platform_findings(
             target.context,
@@ -195,9 +209,12 @@ def _draft(
             record,
             platform.discovery,
             record_only=record_only is not None,
+            target_version=ctx.target.version,
         )
     )
-    return _Draft(target, obs, error, findings, path, record, record_only is not None)
+    return _Draft(
+        target, obs, error, findings, path, record, record_only is not None, platform.discovery
+    )
 
 
 def _judge(draft: _Draft, findings: Sequence[Finding]) -> ClusterResult:
@@ -219,10 +236,42 @@ def _judge(draft: _Draft, findings: Sequence[Finding]) -> ClusterResult:
         upgrade_path=draft.path,
         owner=target.owner,
         notes=target.notes,
-        source=SOURCE_RECORD if draft.record_only else SOURCE_KUBECONFIG,
+        source=_source(draft),
         kind_source=target.kind_origin,
         recorded_version=draft.record.version if draft.record else None,
+        upgrade_controller=_of_cluster(draft, lambda d: d.controllers),
+        extensions=_extensions(draft),
     )
+
+
+def _source(draft: _Draft) -> str:
+    if draft.record_only:
+        return SOURCE_RECORD
+    return SOURCE_PROXY if draft.target.source == SOURCE_PROXY else SOURCE_KUBECONFIG
+
+
+def _platform_name(draft: _Draft) -> str | None:
+    if draft.record is not None:
+        return draft.record.name
+    return "global" if draft.target.role is Role.GLOBAL else None
+
+
+def _of_cluster(draft: _Draft, table: Callable[[Discovery], Mapping[str, Any] | None]) -> Any:
+    """The entry of ``table`` for this cluster: by its record's name; the global cluster's
+    platform objects are named ``global`` whatever its record is called."""
+    name = _platform_name(draft)
+    if draft.discovery is None or name is None:
+        return None
+    found = table(draft.discovery) or {}
+    if name not in found and draft.target.role is Role.GLOBAL:
+        return found.get("global")
+    return found.get(name)
+
+
+def _extensions(draft: _Draft) -> tuple[Extension, ...] | None:
+    if draft.discovery is None or draft.discovery.extensions is None:
+        return None  # not read
+    return _of_cluster(draft, lambda d: d.extensions) or ()
 
 
 def status_of(findings: Iterable[Finding], error: ScanError | None) -> Status:

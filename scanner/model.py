@@ -216,6 +216,152 @@ class Preflight:
         )
 
 
+def _texts(data: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, str]:
+    return {key: str(data.get(key) or "") for key in keys}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One condition of a platform object: ``status`` is "True", "False" or "Unknown"."""
+
+    type: str
+    status: str = ""
+    reason: str = ""
+    message: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {k: getattr(self, k) for k in CONDITION_KEYS}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Condition:
+        return cls(**_texts(data, CONDITION_KEYS))
+
+
+CONDITION_KEYS = ("type", "status", "reason", "message")
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One entry of a version shadow's upgrade history (the newest is kept)."""
+
+    version: str = ""
+    state: str = ""
+    started: str = ""
+    completed: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {k: getattr(self, k) for k in HISTORY_KEYS}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> HistoryEntry:
+        return cls(**_texts(data, HISTORY_KEYS))
+
+
+HISTORY_KEYS = ("version", "state", "started", "completed")
+
+
+@dataclass(frozen=True)
+class UpgradeController:
+    """One cluster as the platform's upgrade operator sees it (its ClusterVersionShadow).
+
+    ``preflight`` None means the operator has no result for this cluster yet: never a pass.
+    """
+
+    shadow: str  # "namespace/name" of the ClusterVersionShadow
+    current: str | None = None
+    desired: str | None = None
+    conditions: tuple[Condition, ...] = ()
+    preflight: Preflight | None = None
+    last_update: HistoryEntry | None = None
+
+    def condition(self, kind: str) -> Condition | None:
+        return next((c for c in self.conditions if c.type == kind), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "shadow": self.shadow,
+            "current": self.current,
+            "desired": self.desired,
+            "conditions": [c.to_dict() for c in self.conditions],
+            "preflight": self.preflight.to_dict() if self.preflight else None,
+            "last_update": self.last_update.to_dict() if self.last_update else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> UpgradeController:
+        preflight, last = data.get("preflight"), data.get("last_update")
+        return cls(
+            shadow=str(data.get("shadow") or ""),
+            current=str(data["current"]) if data.get("current") else None,
+            desired=str(data["desired"]) if data.get("desired") else None,
+            conditions=tuple(Condition.from_dict(c) for c in data.get("conditions") or ()),
+            preflight=Preflight.from_dict(preflight) if preflight else None,
+            last_update=HistoryEntry.from_dict(last) if last else None,
+        )
+
+
+@dataclass(frozen=True)
+class Extension:
+    """One extension (a ModuleInfo on the global cluster) installed on a cluster."""
+
+    module: str
+    version: str = ""  # status.version: what runs
+    target_version: str = ""  # spec.version
+    phase: str = ""
+    lifecycle: str = ""  # core, aligned or agnostic (the label, lower case)
+    transit_version: str = ""
+    block_reasons: tuple[str, ...] = ()
+    name: str = ""  # the ModuleInfo's own name
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "module": self.module,
+            "name": self.name,
+            "version": self.version,
+            "target_version": self.target_version,
+            "phase": self.phase,
+            "lifecycle": self.lifecycle,
+            "transit_version": self.transit_version,
+            "block_reasons": list(self.block_reasons),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Extension:
+        keys = ("module", "name", "version", "target_version", "phase", "lifecycle")
+        return cls(
+            **_texts(data, (*keys, "transit_version")),
+            block_reasons=tuple(str(r) for r in data.get("block_reasons") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class Gate:
+    """An admin gate of the platform release (``cpaas-system/admin-gates``) and whether
+    ``cpaas-system/admin-acks`` acknowledges it."""
+
+    key: str
+    description: str = ""
+    acknowledged: bool = False
+    applies: bool = True  # False: it names another platform version than the target
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "description": self.description,
+            "acknowledged": self.acknowledged,
+            "applies": self.applies,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Gate:
+        return cls(
+            key=str(data.get("key") or ""),
+            description=str(data.get("description") or ""),
+            acknowledged=bool(data.get("acknowledged")),
+            applies=bool(data.get("applies", True)),
+        )
+
+
 @dataclass(frozen=True)
 class PolicyRef:
     """Which policy judged a run: its id, where its data came from and the file's sha256."""

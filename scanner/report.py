@@ -10,7 +10,9 @@ from typing import Any
 
 from scanner.errors import ReportError
 from scanner.model import (
+    Extension,
     Finding,
+    Gate,
     NodeSummary,
     PolicyRef,
     Preflight,
@@ -18,6 +20,7 @@ from scanner.model import (
     ScanError,
     Severity,
     Status,
+    UpgradeController,
     Verdict,
 )
 from scanner.versions import KubeVersion, detect_provider
@@ -26,6 +29,7 @@ SCHEMA_VERSION = 1
 TOOL_NAME = "upgrade-scanner"
 SOURCE_KUBECONFIG = "kubeconfig"  # scanned through a kubeconfig context
 SOURCE_RECORD = "platform-record"  # known only from the global cluster's record of it
+SOURCE_PROXY = "platform-proxy"  # a recorded cluster scanned through the platform's proxy
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,11 @@ class ClusterResult:
     source: str = SOURCE_KUBECONFIG
     kind_source: str = ""  # inventory, discovery or unknown; "" means derive it from kind
     recorded_version: str | None = None  # what the global cluster records, when it does
+    # The platform's upgrade operator's view of this cluster (its ClusterVersionShadow);
+    # None: no shadow (before 4.3, or not readable: the platform notes say which).
+    upgrade_controller: UpgradeController | None = None
+    # Its extensions (ModuleInfos); None: not read, () none installed.
+    extensions: tuple[Extension, ...] | None = None
 
     def __post_init__(self) -> None:
         if not self.kind_source:  # reports from before discovery: only an inventory set kinds
@@ -78,6 +87,12 @@ class ClusterResult:
             "source": self.source,
             "kind_source": self.kind_source,
             "recorded_version": self.recorded_version,
+            "upgrade_controller": (
+                self.upgrade_controller.to_dict() if self.upgrade_controller else None
+            ),
+            "extensions": (
+                [e.to_dict() for e in self.extensions] if self.extensions is not None else None
+            ),
         }
 
     @classmethod
@@ -103,6 +118,16 @@ class ClusterResult:
             source=str(data.get("source") or SOURCE_KUBECONFIG),
             kind_source=str(data.get("kind_source") or ""),
             recorded_version=_optional_text(data.get("recorded_version")),
+            upgrade_controller=(
+                UpgradeController.from_dict(data["upgrade_controller"])
+                if data.get("upgrade_controller")
+                else None
+            ),
+            extensions=(
+                tuple(Extension.from_dict(e) for e in data["extensions"])
+                if data.get("extensions") is not None
+                else None
+            ),
         )
 
 
@@ -112,6 +137,7 @@ def _optional_text(value: Any) -> str | None:
 
 CURRENT_FROM_FLAG = "flag"
 CURRENT_FROM_GLOBAL = "global-cluster"
+CURRENT_FROM_PRODUCTBASE = "productbase"
 
 
 @dataclass(frozen=True)
@@ -131,6 +157,9 @@ class PlatformInfo:
     records: int = 0
     notes: tuple[str, ...] = ()
     preflight: Preflight | None = None
+    disabled_checks: tuple[str, ...] | None = None  # cvo-config; None: not read
+    gates: tuple[Gate, ...] | None = None  # admin-gates with admin-acks; None: not read
+    resource_patches: int | None = None  # ResourcePatches found; None: not read
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -141,6 +170,11 @@ class PlatformInfo:
             "records": self.records,
             "notes": list(self.notes),
             "preflight": self.preflight.to_dict() if self.preflight else None,
+            "disabled_checks": (
+                list(self.disabled_checks) if self.disabled_checks is not None else None
+            ),
+            "gates": [g.to_dict() for g in self.gates] if self.gates is not None else None,
+            "resource_patches": self.resource_patches,
         }
 
     @classmethod
@@ -154,6 +188,19 @@ class PlatformInfo:
             records=int(data.get("records") or 0),
             notes=tuple(str(n) for n in data.get("notes") or ()),
             preflight=Preflight.from_dict(preflight) if preflight else None,
+            disabled_checks=(
+                tuple(str(c) for c in data["disabled_checks"])
+                if data.get("disabled_checks") is not None
+                else None
+            ),
+            gates=(
+                tuple(Gate.from_dict(g) for g in data["gates"])
+                if data.get("gates") is not None
+                else None
+            ),
+            resource_patches=(
+                int(data["resource_patches"]) if data.get("resource_patches") is not None else None
+            ),
         )
 
 

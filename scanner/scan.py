@@ -24,12 +24,12 @@ from scanner.errors import PolicyError, UsageError
 from scanner.evaluate import Platform, Run, evaluate
 from scanner.inputs.policy import Policy, format_minor, load_policy
 from scanner.inputs.selection import Selected, Selection, load_selection, select_all
-from scanner.inputs.targets import Target, select_candidates
+from scanner.inputs.targets import Target, platform_base, select_candidates
 from scanner.kube.reader import ReadOptions
 from scanner.model import Observation, Waiver
-from scanner.platform.match import Coverage, plan_coverage, platform_notes
+from scanner.platform.match import Coverage, Proxy, plan_coverage, platform_notes
 from scanner.platform.read import DiscoveryJob
-from scanner.platform.records import SHADOW, Discovery
+from scanner.platform.records import SHADOWS, Discovery
 from scanner.report import CURRENT_FROM_FLAG, CURRENT_FROM_GLOBAL, PlatformInfo, Report
 from scanner.rules.context import (
     EvaluationContext,
@@ -37,6 +37,7 @@ from scanner.rules.context import (
     scan_context,
     target_release,
 )
+from scanner.rules.platform import gates_for
 from scanner.versions import VersionError, normalize_platform_version
 
 DISCOVERY_OFF = "platform discovery turned off (--no-discovery)"
@@ -57,6 +58,8 @@ class ScanRequest:
     # The previous run, to record what changed since; read once the scan has collected, so
     # an interrupted scan leaves no trace of it.
     previous: Callable[[], Report | None] | None = None
+    # Recorded clusters without a context are scanned through the platform (its
+    # /kubernetes/<cluster> proxy) when its address is known; the selection carries the flags.
 
 
 @dataclass(frozen=True)
@@ -100,10 +103,14 @@ def run_scan(request: ScanRequest, *, progress: Progress | None = None) -> Repor
         discovery = job.result() if job else None
         resolved = resolve_current(plan.policy, request, discovery)
     observations = collect_targets(plan.targets, request.collect, progress)
-    collected = time.monotonic()
     if job is not None and discovery is None:
         discovery = job.result()
     context, source, notes = resolved or resolve_current(plan.policy, request, discovery)
+    platform = _platform(plan, request, context, discovery, source, notes)
+    if platform.coverage is not None and platform.coverage.proxied:
+        # A second wave: these targets are known only once discovery has answered.
+        observations += collect_targets(platform.coverage.proxied, request.collect, progress)
+    collected = time.monotonic()
     stages = {"load": round(loaded - started, 4), "collect": round(collected - loaded, 4)}
     if discovery is not None:
         stages["discover"] = round(discovery.duration_seconds, 4)  # beside collection
@@ -119,7 +126,7 @@ def run_scan(request: ScanRequest, *, progress: Progress | None = None) -> Repor
         observations,
         context,
         run,
-        platform=_platform(plan, request, context, discovery, source, notes),
+        platform=platform,
         waivers=request.waivers,
         today=dt.datetime.now(dt.UTC).date(),
         previous=request.previous() if request.previous else None,
@@ -142,9 +149,27 @@ def _platform(
         )
         return Platform(info)
     selected = plan.selected
-    coverage = plan_coverage(selected.targets, selected.unselected, discovery, selected.inventory)
+    coverage = plan_coverage(
+        selected.targets,
+        selected.unselected,
+        discovery,
+        selected.inventory,
+        proxy_of(request.selection, selected.global_target),
+    )
     info = platform_info(discovery, context, source, (*notes, *platform_notes(coverage)))
     return Platform(info, discovery, coverage)
+
+
+def proxy_of(selection: Selection, global_target: Target | None) -> Proxy | None:
+    """The platform proxy recorded clusters are scanned through, if it is on and known."""
+    if not selection.platform_proxy or global_target is None or global_target.cluster is None:
+        return None
+    if global_target.problem or global_target.source != "kubeconfig":
+        return None
+    base = platform_base(global_target, selection.platform_url)
+    if base is None:
+        return None
+    return Proxy(base, global_target, selection.contexts, selection.excludes)
 
 
 def resolve_current(
@@ -166,7 +191,10 @@ def resolve_current(
     why = _why_no_current(discovery)
     if found:
         try:
-            return scan_context(policy, request.target, found), CURRENT_FROM_GLOBAL, ()
+            origin = (discovery.current_version_source if discovery else None) or (
+                CURRENT_FROM_GLOBAL
+            )
+            return scan_context(policy, request.target, found), origin, ()
         except (PolicyError, UsageError) as exc:
             why = f"the global cluster reports platform version {found}, which is not usable: {exc}"
             if _platform_release(found) == target_release(policy, request.target).version:
@@ -181,7 +209,7 @@ def resolve_current(
 def _why_no_current(discovery: Discovery | None) -> str:
     if discovery is None:
         return "platform discovery is off"
-    shadow = [note for note in discovery.notes if note.startswith(SHADOW.label)]
+    shadow = [note for note in discovery.notes if note.startswith(SHADOWS.label)]
     detail = shadow[0] if shadow else "; ".join(discovery.notes[:1])
     return "the global cluster did not report its current version" + (
         f" ({detail})" if detail else ""
@@ -213,6 +241,11 @@ def platform_info(
         records=len(discovery.records),
         notes=(*discovery.notes, *notes),
         preflight=discovery.preflight,
+        disabled_checks=discovery.disabled_checks,
+        gates=gates_for(discovery.gates, context.target.version) if discovery.gates else None,
+        resource_patches=(
+            len(discovery.resource_patches) if discovery.resource_patches is not None else None
+        ),
     )
 
 
@@ -226,7 +259,10 @@ def survey(
     if not discovery or global_target is None or global_target.problem:
         return selected, None, None
     found = DiscoveryJob(global_target, options).result()
-    coverage = plan_coverage(selected.targets, selected.unselected, found, selected.inventory)
+    proxy = proxy_of(selection, global_target)
+    coverage = plan_coverage(
+        selected.targets, selected.unselected, found, selected.inventory, proxy
+    )
     return selected, found, coverage
 
 

@@ -25,7 +25,9 @@ def run_demo(out: Path, target: str = "4.3") -> int:
     out = out.absolute()
     out.mkdir(parents=True, exist_ok=True)
     with Fleet(fleets.demo(), lifetime=300) as fleet:
-        kubeconfig = fleet.write_kubeconfig(out / "kubeconfig.yaml")
+        kubeconfig = fleet.write_kubeconfig(
+            out / "kubeconfig.yaml", omit=fleets.DEMO_OMIT, via_proxy=fleets.DEMO_VIA_PROXY
+        )
         command = [
             "scan", "--target", target,
             "--kubeconfig", str(kubeconfig), "--inventory", str(INVENTORY),

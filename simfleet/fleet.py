@@ -49,6 +49,7 @@ class Fleet:
         self._clusters: dict[str, _Cluster] = {}
         self._ports: dict[str, int] = {}
         self._server: LoopServer | None = None
+        self._proxy_owner: str | None = None  # the cluster whose credentials the proxy takes
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -69,8 +70,24 @@ class Fleet:
             self._clusters[spec.name] = _Cluster(spec, state, certs, secrets.token_hex(16))
         self._server = LoopServer()
         states = [cluster.state for cluster in self._clusters.values()]
-        self._ports = self._server.start(states, self.lifetime)
+        self._ports = self._server.start(states, self.lifetime, self._proxy_state())
         return self
+
+    def _proxy_state(self) -> ClusterState | None:
+        """The platform proxy: served when a cluster has platform APIs (the global one), with
+        its certificate and credentials, and its own counters."""
+        owner = next((c for c in self._clusters.values() if c.spec.platform is not None), None)
+        if owner is None:
+            return None
+        state = owner.state
+        self._proxy_owner = owner.spec.name
+        return ClusterState(
+            spec=owner.spec,
+            token=state.token,
+            username=state.username,
+            password=state.password,
+            ssl_context=state.ssl_context,
+        )
 
     def close(self) -> None:
         """Stop every listener and connection; idempotent, returns within about a second."""
@@ -145,6 +162,17 @@ class Fleet:
     def exec_secret(self, name: str) -> str:
         return self._get(name).exec_secret
 
+    @property
+    def proxy_url(self) -> str | None:
+        """``https://127.0.0.1:<port>`` of the platform proxy, None when there is none."""
+        port = self._server.proxy_port if self._server is not None else None
+        return f"https://127.0.0.1:{port}" if port else None
+
+    def proxy_stats(self) -> ClusterStats | None:
+        """What the platform proxy saw; ``connections`` counts TLS handshakes."""
+        proxy = self._server._proxy if self._server is not None else None
+        return proxy.stats() if proxy is not None else None
+
     def stats(self, name: str) -> ClusterStats:
         return self._get(name).state.stats()
 
@@ -175,24 +203,39 @@ class Fleet:
         *,
         current_context: str | None = None,
         embed: bool = True,
+        omit: Iterable[str] = (),
+        via_proxy: Iterable[str] = (),
     ) -> Path:
         """Write one kubeconfig for the whole fleet: contexts named like the clusters.
 
-        With embed=False, CA and client cert files go to `<path>.d/<cluster>/`.
+        With embed=False, CA and client cert files go to `<path>.d/<cluster>/`. Clusters in
+        ``omit`` get no context (the platform still records them); those in ``via_proxy``
+        are reached through the platform proxy, with the platform's credentials.
         """
         if not self._ports:
             raise RuntimeError("start the fleet before writing its kubeconfig")
         current = current_context or self.specs[0].name
         self._get(current)
-        entries = [self._entry(name) for name in self.names]
+        left_out, proxied = set(omit), set(via_proxy)
+        entries = [
+            self._entry(name, name in proxied) for name in self.names if name not in left_out
+        ]
         return kubeconfig.write_kubeconfig(Path(path).absolute(), entries, current, embed)
 
-    def _entry(self, name: str) -> kubeconfig.KubeconfigEntry:
-        cluster = self._get(name)
+    def _entry(self, name: str, via_proxy: bool = False) -> kubeconfig.KubeconfigEntry:
+        server = self.url(name)
+        if via_proxy:
+            if self.proxy_url is None or self._proxy_owner is None:
+                raise RuntimeError("this fleet has no platform proxy (no cluster has platform)")
+            server = f"{self.proxy_url}/kubernetes/{name}"
+            name_for_credentials = self._proxy_owner
+        else:
+            name_for_credentials = name
+        cluster = self._get(name_for_credentials)
         state, certs = cluster.state, cluster.certs
         return kubeconfig.KubeconfigEntry(
             name=name,
-            server=self.url(name),
+            server=server,
             ca_pem=certs.ca_pem,
             auth=cluster.spec.auth,
             token=state.token,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 from simfleet.platform import PlatformCluster, PlatformSpec
@@ -72,13 +73,24 @@ def demo() -> list[ClusterSpec]:
         ),
         ClusterSpec("hosted-tenant", "v1.33.3-1", node_count=2, latency=0.02),
         ClusterSpec("legacy-dc", "v1.28.15", failure=Failure.REFUSED),
+        # Recorded on the platform, absent from the demo kubeconfig: reached through the proxy.
+        ClusterSpec("dr-standby", "v1.32.6-3", node_count=3, latency=0.02),
     ]
+
+
+# The clusters the demo kubeconfig leaves out (the platform records them) and the ones it
+# reaches through the platform proxy (`https://<platform>/kubernetes/<cluster>`).
+DEMO_OMIT = ("dr-standby",)
+DEMO_VIA_PROXY = ("global",)
 
 
 def demo_platform() -> PlatformSpec:
     """What the demo's global cluster records: every demo cluster, plus dr-standby, which has
     no kubeconfig context; upi-dc2's record is stale (1.31, the cluster runs 1.32); the
-    hosted-tenant control plane is Upgrading; platform 4.2; preflight: one Passed, one Retry.
+    hosted-tenant control plane is Upgrading; platform 4.2; the global preflight: one Passed,
+    one Retry; ipi-prod's own preflight has a Failed check; eks-prod's has no result yet;
+    upi-dc2 has an extension between versions; tke-gz's cluster module is Abnormal; one admin
+    gate for 4.3 is not acknowledged; PlatformLicense is disabled in cvo-config.
     """
     imported = {
         "eks-prod": "v1.30.14-eks-931bdca",
@@ -90,15 +102,100 @@ def demo_platform() -> PlatformSpec:
         "rke2-lab": "v1.32.4+rke2r1",
         "openshift-fin": "v1.29.10+4abdc8e",
     }
+    passed = [
+        {"name": name, "policy": "Always", "state": "Passed", "reason": "", "message": ""}
+        for name in ("VersionUpgradePath", "KubernetesVersionSupported", "ClusterRunning")
+    ]
     clusters = [
-        PlatformCluster("global", version="v1.34.5-1"),
-        PlatformCluster("ipi-prod", version="v1.33.7-4", capi=True, infrastructure="DCSCluster"),
         PlatformCluster(
-            "upi-dc2", version="v1.31.9-2", capi=True, infrastructure="UserProvisionedCluster"
+            "global",
+            version="v1.34.5-1",
+            modules=({"module": "logcenter", "version": "v4.2.3", "lifecycle": "aligned"},),
+        ),
+        PlatformCluster(
+            "ipi-prod",
+            version="v1.33.7-4",
+            capi=True,
+            infrastructure="DCSCluster",
+            shadow={
+                "current": {"version": "4.2.3"},
+                "desired": {"version": "4.3.0"},
+                "conditions": [
+                    {"type": "PreflightReady", "status": "False", "reason": "ChecksFailed"}
+                ],
+                "preflight": {
+                    "observedAt": "2025-06-01T11:57:00Z",
+                    "checks": [
+                        *passed,
+                        {
+                            "name": "CustomEtcdBackupCronJobsAbsent",
+                            "policy": "Always",
+                            "state": "Failed",
+                            "reason": "CustomCronJobsFound",
+                            "message": "kube-system/etcd-backup-nightly is a custom etcd backup "
+                            "CronJob; remove it before the upgrade",
+                        },
+                    ],
+                },
+                "history": [
+                    {
+                        "version": "4.2.3",
+                        "state": "Completed",
+                        "startedTime": "2025-03-02T01:00:00Z",
+                        "completionTime": "2025-03-02T01:40:00Z",
+                    }
+                ],
+            },
+            modules=({"module": "logagent", "version": "v4.2.3", "lifecycle": "aligned"},),
+            cluster_module={"base": {"deployStatus": "Completed", "runningStatus": "Healthy"}},
+        ),
+        PlatformCluster(
+            "upi-dc2",
+            version="v1.31.9-2",
+            capi=True,
+            infrastructure="UserProvisionedCluster",
+            shadow={
+                "current": {"version": "4.2.3"},
+                "preflight": {"observedAt": "2025-06-01T11:57:00Z", "checks": passed},
+            },
+            modules=(
+                {
+                    "module": "servicemesh",
+                    "version": "v4.1.8",
+                    "phase": "Upgrading",
+                    "transit": "v4.2.0",
+                    "lifecycle": "agnostic",
+                },
+            ),
         ),
         *(
             # An imported cluster may also have a Cluster API record, with no references.
-            PlatformCluster(name, type="Imported", version=version, capi=name == "eks-prod")
+            PlatformCluster(
+                name,
+                type="Imported",
+                version=version,
+                capi=name == "eks-prod",
+                # eks-prod has a shadow whose preflight has not run yet; aks-web passed.
+                shadow=(
+                    {"current": {"version": "4.2.3"}}
+                    if name == "eks-prod"
+                    else {
+                        "current": {"version": "4.2.3"},
+                        "preflight": {"observedAt": "2025-06-01T11:57:00Z", "checks": passed},
+                    }
+                    if name == "aks-web"
+                    else None
+                ),
+                cluster_module=(
+                    {
+                        "base": {"deployStatus": "Completed", "runningStatus": "Abnormal"},
+                        "upgradable": False,
+                        "unableUpgradeReason": "kube-ovn pods not ready",
+                    }
+                    if name == "tke-gz"
+                    else None
+                ),
+            )
             for name, version in imported.items()
         ),
         PlatformCluster(
@@ -108,6 +205,18 @@ def demo_platform() -> PlatformSpec:
             control_plane="KamajiControlPlane",
             tcp_status="Upgrading",
             tcp_version="v1.34.1",
+            shadow={
+                "current": {"version": "4.2.3"},
+                "conditions": [
+                    {
+                        "type": "Reconciling",
+                        "status": "True",
+                        "reason": "KubernetesUpgrading",
+                        "message": "control plane 1.33 -> 1.34",
+                    }
+                ],
+                "preflight": {"observedAt": "2025-06-01T11:57:00Z", "checks": passed},
+            },
         ),
         PlatformCluster(
             "legacy-dc", version="v1.28.15", capi=True, infrastructure="UserProvisionedCluster"
@@ -130,7 +239,32 @@ def demo_platform() -> PlatformSpec:
             "message": "hosted-tenant is upgrading; the check runs again when it is done",
         },
     )
-    return PlatformSpec(clusters=clusters, current={"version": "v4.2.3"}, preflight=checks)
+    # On 4.3 every cluster has a shadow: the ones not set above passed their preflight.
+    default = {
+        "current": {"version": "4.2.3"},
+        "preflight": {"observedAt": "2025-06-01T11:57:00Z", "checks": passed},
+    }
+    clusters = [
+        c if c.shadow is not None or c.name == "global" else dataclasses.replace(c, shadow=default)
+        for c in clusters
+    ]
+    return PlatformSpec(
+        clusters=clusters,
+        current={"version": "v4.2.3"},
+        preflight=checks,
+        productbase_version="v4.2.3",
+        cvo_disabled=("PlatformLicense",),
+        gates={
+            "ack-4.3-ingress-nginx-retirement": "ingress-nginx is retired in 4.3: move "
+            "Ingresses to the ALB gateway first",
+            "ack-4.4-kubernetes-1.35-kernel-update": "4.4 needs kernel 5.8+ and cgroup v2 "
+            "on every node",
+        },
+        acks={},
+        resource_patches=(
+            {"namespace": "cpaas-system", "name": "alb-resources", "exempt_for": "4.3.0"},
+        ),
+    )
 
 
 _SUFFIXES = ("-1", "-4", "-eks-{h}", "-gke.{n}", "-aliyun.1", "-tke.3", "+k3s1", "+rke2r1", "")

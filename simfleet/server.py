@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import resource
@@ -33,6 +34,15 @@ _MAX_HEAD = 64 * 1024
 _CHUNK = 1024 * 1024
 _HANDSHAKE_TIMEOUT = 10.0
 _PLAIN_TCP = (Failure.NO_TLS, Failure.RESET)
+# Failures of the cluster's own listener: behind the proxy they are the platform's 503.
+_UNREACHABLE_BEHIND_PROXY = (
+    Failure.REFUSED,
+    Failure.RESET,
+    Failure.NO_TLS,
+    Failure.WRONG_CA,
+    Failure.HOSTNAME_MISMATCH,
+    Failure.EXPIRED,
+)
 _NOT_FOUND = "the server could not find the requested resource"
 
 
@@ -95,11 +105,23 @@ class LoopServer:
         self._stopping = asyncio.Event()
         self._shutdown_started = False
         self._ports: dict[str, int] = {}  # every listener's port: platform records point at them
+        self._states: dict[str, ClusterState] = {}
+        self._proxy: ClusterState | None = None  # the platform proxy's listener, if any
+        self.proxy_port: int | None = None
         self.stopped = threading.Event()  # set once the loop has stopped and closed
 
-    def start(self, states: Sequence[ClusterState], lifetime: float) -> dict[str, int]:
-        """Listen for every cluster on 127.0.0.1; returns {name: port}."""
+    def start(
+        self,
+        states: Sequence[ClusterState],
+        lifetime: float,
+        proxy: ClusterState | None = None,
+    ) -> dict[str, int]:
+        """Listen for every cluster on 127.0.0.1; returns {name: port}. With ``proxy`` (a state
+        with the platform's credentials and certificate), also the platform proxy: one TLS
+        listener serving every cluster at ``/kubernetes/<name>/...`` (``proxy_port``)."""
         self._thread.start()
+        self._states = {state.spec.name: state for state in states}
+        self._proxy = proxy
         future = asyncio.run_coroutine_threadsafe(self._listen_all(states, lifetime), self._loop)
         try:
             return future.result(timeout=60)
@@ -140,6 +162,8 @@ class LoopServer:
         self._loop.call_later(lifetime, self._begin_shutdown)
         ports = await asyncio.gather(*(self._listen(state) for state in states))
         self._ports = {state.spec.name: port for state, port in zip(states, ports, strict=True)}
+        if self._proxy is not None:
+            self.proxy_port = await self._listen(self._proxy)
         return dict(self._ports)
 
     async def _listen(self, state: ClusterState) -> int:
@@ -239,13 +263,24 @@ class LoopServer:
                 return
 
     async def _respond(
-        self, state: ClusterState, request: _Request, writer: asyncio.StreamWriter
+        self,
+        state: ClusterState,
+        request: _Request,
+        writer: asyncio.StreamWriter,
+        trusted: bool = False,
     ) -> bool:
-        """Answer one request; returns whether the connection stays open."""
+        """Answer one request; returns whether the connection stays open. ``trusted``: the
+        platform proxy has authenticated the request already."""
+        if state is self._proxy and not trusted:
+            return await self._proxied(state, request, writer)
         spec = state.spec
         failure = spec.failure
         has_cert = bool(writer.get_extra_info("peercert"))
-        kind, authenticated = state.authenticate(request.headers.get("authorization", ""), has_cert)
+        if trusted:
+            kind, authenticated = "proxy", True
+        else:
+            authorization = request.headers.get("authorization", "")
+            kind, authenticated = state.authenticate(authorization, has_cert)
         number = state.record_request(request.path, kind)
         if spec.latency:
             await asyncio.sleep(spec.latency)
@@ -280,13 +315,41 @@ class LoopServer:
             return await self._version(state, writer, keep)
         if path == "/api/v1/nodes":
             return await _nodes(state, request, writer)
-        if path in platform.PATHS and spec.platform is not None:
-            return await self._platform(spec.platform, platform.PATHS[path], request, writer)
+        key = platform.route(spec.platform, path) if spec.platform is not None else None
+        if key is not None and spec.platform is not None:
+            return await self._platform(spec.platform, key, request, writer, path)
         if path in ("/healthz", "/livez", "/readyz"):
             await _send(writer, 200, b"ok", "text/plain; charset=utf-8", keep)
             return keep
         await _send_status(writer, 404, _NOT_FOUND, keep)
         return keep
+
+    async def _proxied(
+        self, proxy: ClusterState, request: _Request, writer: asyncio.StreamWriter
+    ) -> bool:
+        """The platform proxy: ``/kubernetes/<name>/<path>`` is ``<path>`` of cluster
+        ``<name>``, authenticated with the platform's (the global cluster's) credentials."""
+        keep = request.keep_alive
+        has_cert = bool(writer.get_extra_info("peercert"))
+        kind, authenticated = proxy.authenticate(request.headers.get("authorization", ""), has_cert)
+        proxy.record_request(request.path, kind)
+        _, root, name, *rest = [*request.path.split("/", 3), ""][:4]
+        if root != "kubernetes" or not name:
+            await _send_status(writer, 404, _NOT_FOUND, keep)
+            return keep
+        if not authenticated:
+            await _send_status(writer, 401, "Unauthorized", keep)
+            return keep
+        target = self._states.get(name)
+        if target is None:
+            await _send_status(writer, 404, f'clusters "{name}" not found', keep)
+            return keep
+        if target.spec.failure in _UNREACHABLE_BEHIND_PROXY:
+            message = f"cluster {name}: the platform cannot reach its API server"
+            await _send_status(writer, 503, message, keep)
+            return keep
+        inner = dataclasses.replace(request, path="/" + (rest[0] if rest else ""))
+        return await self._respond(target, inner, writer, trusted=True)
 
     async def _platform(
         self,
@@ -294,10 +357,11 @@ class LoopServer:
         key: str,
         request: _Request,
         writer: asyncio.StreamWriter,
+        path: str,
     ) -> bool:
         keep = request.keep_alive
         try:
-            code, body = platform.answer(spec, key, self._ports, request.query)
+            code, body = platform.answer(spec, key, self._ports, request.query, path)
         except ValueError as exc:  # a bad limit, or responses.BadContinue
             await _send_status(writer, 400, str(exc), keep)
             return keep

@@ -42,10 +42,48 @@ def _no_proxy_from_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+REPORT_SCHEMA = json.loads(
+    (Path(__file__).resolve().parent.parent / "scanner" / "data" / "report.schema.json").read_text()
+)
+VALIDATED = {"reports": 0}  # how many JSON reports the suite validated (test_schema checks)
+
+
+def validate_report(document: Any) -> None:
+    """Raise when ``document`` (a JSON report) does not follow the published schema."""
+    import jsonschema
+
+    jsonschema.Draft202012Validator(REPORT_SCHEMA).validate(document)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _every_json_report_follows_the_schema() -> Iterator[None]:
+    """Every JSON report written in this test session (by any command, in-process) is
+    validated against ``scanner/data/report.schema.json`` as it is rendered."""
+    from scanner.report import Report
+
+    original = Report.to_json
+
+    def checked(self: Report) -> str:
+        text = original(self)
+        validate_report(json.loads(text))
+        VALIDATED["reports"] += 1
+        return text
+
+    Report.to_json = checked  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Report.to_json = original  # type: ignore[method-assign]
+
+
 @pytest.fixture(scope="session")
 def demo_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningFleet]:
     with Fleet(fleets.demo(), lifetime=900) as fleet:
-        path = fleet.write_kubeconfig(tmp_path_factory.mktemp("demo") / "kubeconfig.yaml")
+        # dr-standby has no context: the platform records it (the direct global context
+        # gives no platform proxy, so it is reported from its record).
+        path = fleet.write_kubeconfig(
+            tmp_path_factory.mktemp("demo") / "kubeconfig.yaml", omit=fleets.DEMO_OMIT
+        )
         yield RunningFleet(fleet, path)
 
 

@@ -23,7 +23,7 @@ from scanner.platform.match import (
 from scanner.platform.records import (
     CAPI,
     KAMAJI,
-    SHADOW,
+    SHADOWS,
     TKESTACK,
     Discovery,
     PlatformRecord,
@@ -139,8 +139,10 @@ def test_url_endpoint(url: str, endpoint: str | None) -> None:
     ],
 )
 def test_current_version_shapes(status: dict[str, Any], version: str | None, note: bool) -> None:
+    shadow = {"metadata": {"name": "global", "namespace": "cpaas-system"}, "status": status}
+    apis = (TKESTACK, CAPI, KAMAJI, SHADOWS)
     found = parse_discovery(
-        {TKESTACK.key: [], CAPI.key: [], KAMAJI.key: [], SHADOW.key: {"status": status}}
+        {TKESTACK.key: [], CAPI.key: [], KAMAJI.key: [], SHADOWS.key: [shadow]}, apis=apis
     )
     assert found.current_version == version
     assert bool(found.notes) == note
@@ -153,7 +155,8 @@ def test_failed_reads_are_notes_and_an_unanswered_read_too() -> None:
             TKESTACK.key: FetchError(ErrorCategory.AUTH, "HTTP 403 Forbidden: no"),
             CAPI.key: FetchError(ErrorCategory.HTTP, "HTTP 404 Not Found: gone"),
             KAMAJI.key: FetchError(ErrorCategory.TIMEOUT, "no answer before the read timeout"),
-        }
+        },
+        apis=(TKESTACK, CAPI, KAMAJI, SHADOWS),
     )
     assert found.notes == (
         "clusters.platform.tkestack.io: not readable (HTTP 403 Forbidden: no); grant the "
@@ -162,7 +165,7 @@ def test_failed_reads_are_notes_and_an_unanswered_read_too() -> None:
         "(HTTP 404, API not installed)",
         "tenantcontrolplanes.kamaji.clastix.io: not read (timeout: no answer before the read "
         "timeout)",
-        "clusterversionshadows.config.alauda.io/global in cpaas-system: no answer before the "
+        "clusterversionshadows.config.alauda.io in cpaas-system: no answer before the "
         "scan's deadline",
     )
     assert found.read == frozenset() and not found.registry_read

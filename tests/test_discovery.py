@@ -21,7 +21,7 @@ import pytest
 from scanner.collect import BUDGET_MARGIN, CollectOptions
 from scanner.inputs.selection import Selection, select_all
 from scanner.platform.read import discover
-from scanner.platform.records import CAPI, KAMAJI, SHADOW, TKESTACK
+from scanner.platform.records import APIS, CAPI, KAMAJI, PRODUCTBASE, SHADOWS, TKESTACK
 from scanner.report import Report
 from simfleet import ClusterSpec, Failure, Fleet
 from simfleet.platform import PlatformCluster, PlatformSpec
@@ -108,7 +108,7 @@ def fleet_specs() -> list[ClusterSpec]:
             node_count=1,
             platform=PlatformSpec(
                 clusters=(PlatformCluster("ipi-a"),),
-                forbidden=(TKESTACK.key, CAPI.key, KAMAJI.key, SHADOW.key),
+                forbidden=(TKESTACK.key, CAPI.key, KAMAJI.key, SHADOWS.key),
             ),
         ),
         ClusterSpec(
@@ -313,8 +313,15 @@ def test_a_global_cluster_without_any_platform_api(cli: Any, platform_fleet: Run
     platform = report["platform"]
     assert platform["discovered"] is False and platform["records"] == 0
     assert platform["preflight"] is None and platform["current_version"] is None
-    assert len(platform["notes"]) == 4
-    assert all("not found on the global cluster (HTTP 404" in note for note in platform["notes"])
+    # Every platform API is missing (404), API discovery too: each says so in a note.
+    notes = platform["notes"]
+    assert notes[0].startswith("API discovery (GET /apis) failed (http: HTTP 404")
+    assert "not read, their group is not published: resourcepatches" in notes[0]
+    assert all("not found on the global cluster (HTTP 404" in note for note in notes[1:])
+    assert any(
+        n.startswith("clusterversionshadows.config.alauda.io in cpaas-system") for n in notes
+    )
+    assert platform["disabled_checks"] is None and platform["gates"] is None
     for cluster in report["clusters"]:
         assert cluster["source"] == "kubeconfig"
         assert not any(f["id"].startswith("not-registered/") for f in cluster["findings"])
@@ -344,8 +351,9 @@ def test_forbidden_apis_are_notes(cli: Any, platform_fleet: RunningFleet) -> Non
     )
     assert result.code == 0, result.err
     notes = report["platform"]["notes"]
-    assert len(notes) == 4 and all("not readable (HTTP 403 Forbidden" in n for n in notes)
-    assert all("deploy/rbac.yaml" in note for note in notes)
+    forbidden = [n for n in notes if "not readable (HTTP 403 Forbidden" in n]
+    assert len(forbidden) == 4 and all("deploy/rbac.yaml" in note for note in forbidden)
+    assert all("HTTP 404" in n for n in notes if n not in forbidden)  # not served there
     # No list of clusters was read, so nothing is said about registration.
     assert "not-registered/stranger" not in finding_ids(clusters(report)["stranger"])
 
@@ -388,7 +396,9 @@ def test_paged_lists_are_read_to_the_end(platform_fleet: RunningFleet) -> None:
     paged = discover(selected.global_target, CollectOptions(timeout=2, page_size=2))
     assert [r.name for r in paged.records] == [r.name for r in whole.records]
     assert len(whole.records) == len(PLATFORM_A.clusters)
-    assert paged.read == whole.read == {TKESTACK.key, CAPI.key, KAMAJI.key, SHADOW.key}
+    # Everything but the ProductBase (this platform has none) was read.
+    expected = {api.key for api in APIS} - {PRODUCTBASE.key}
+    assert paged.read == whole.read == expected
 
 
 def test_contexts_shows_the_records(cli: Any, platform_fleet: RunningFleet) -> None:

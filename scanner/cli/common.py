@@ -101,6 +101,11 @@ def selection(opts: Mapping[str, Any]) -> Selection:
         excludes=tuple(opts["excludes"]),
         inventory=opts["inventory"],
         in_cluster=bool(opts.get("in_cluster")),
+        # Discovery on and not turned off: recorded clusters are scanned through the platform.
+        platform_proxy=bool(opts.get("discover", True))
+        and not opts.get("no_discovery")
+        and not opts.get("no_platform_proxy"),
+        platform_url=opts.get("platform_url"),
     )
 
 

@@ -13,6 +13,7 @@ from scanner.cli.options import (
     TIMEOUT,
     candidate_options,
     collect_option_group,
+    platform_proxy_options,
     selection_options,
     ui_options,
 )
@@ -65,6 +66,7 @@ def policy_command(target: str | None, policy_path: str | None) -> int:
     is_flag=True,
     help="Also read the global cluster's platform records and show them beside the contexts.",
 )
+@platform_proxy_options
 @TIMEOUT
 def contexts(**opts: Any) -> int:
     """Show the contexts a scan would select and their roles (no network unless --discover).

@@ -58,6 +58,27 @@ NO_DISCOVERY = click.option(
 )
 
 
+PLATFORM_PROXY = [
+    click.option(
+        "--platform-url",
+        metavar="URL",
+        help="The platform address: recorded clusters with no context are scanned at "
+        "URL/kubernetes/<cluster> with the global context's credentials [derived from the "
+        "global context's server or its acp.io/v1 extension].",
+    ),
+    click.option(
+        "--no-platform-proxy",
+        is_flag=True,
+        help="Report recorded clusters with no context from their record instead of "
+        "scanning them through the platform.",
+    ),
+]
+
+
+def platform_proxy_options(func: F) -> F:
+    return _apply(func, PLATFORM_PROXY)
+
+
 def contexts_option(help_text: str) -> Any:
     return click.option("--context", "contexts", multiple=True, metavar="PATTERN", help=help_text)
 

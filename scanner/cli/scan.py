@@ -16,6 +16,7 @@ from scanner.cli.options import (
     attach_options,
     collect_option_group,
     output_options,
+    platform_proxy_options,
     selection_options,
     ui_options,
 )
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
 )
 @attach_options
 @NO_DISCOVERY
+@platform_proxy_options
 @ui_options
 def scan(**opts: Any) -> int:
     """Collect versions, evaluate the upgrade rules, report a verdict."""

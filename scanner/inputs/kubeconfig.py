@@ -44,6 +44,21 @@ _EXEC_V1 = "client.authentication.k8s.io/v1"
 _Entry = TypeVar("_Entry")
 
 
+ACP_EXTENSION = "acp.io/v1"  # written by the platform's CLI (`ac login`)
+
+
+@dataclass(frozen=True)
+class AcpExtension:
+    """The platform CLI's kubeconfig extension (``acp.io/v1``): which platform cluster a
+    context or cluster entry is, and whether it is the global one. Read leniently: a value of
+    an unexpected type is ignored, never an error (the format is documented, not a schema)."""
+
+    cluster_name: str = ""
+    is_global: bool = False
+    platform_url: str = ""
+    session: str = ""
+
+
 @dataclass(frozen=True)
 class ClusterEntry:
     name: str
@@ -55,6 +70,7 @@ class ClusterEntry:
     tls_server_name: str | None = None
     proxy_url: str | None = field(default=None, repr=False)  # may carry userinfo
     invalid: str | None = None  # why the entry is unusable; never holds a secret
+    acp: AcpExtension | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +118,7 @@ class ContextEntry:
     user: str
     source: str
     namespace: str | None = None
+    acp: AcpExtension | None = None
 
 
 @dataclass(frozen=True)
@@ -252,6 +269,7 @@ class _FileParser:
             tls_server_name=body.text("tls-server-name"),
             proxy_url=body.text("proxy-url"),
             invalid="; ".join(body.problems) or None,
+            acp=_acp_extension(body.raw),
         )
 
     def user(self, name: str, body: _Body) -> UserEntry:
@@ -279,7 +297,29 @@ class _FileParser:
             user=body.text("user") or "",
             source=self.path,
             namespace=body.text("namespace"),
+            acp=_acp_extension(body.raw),
         )
+
+
+def _acp_extension(raw: Mapping[str, Any]) -> AcpExtension | None:
+    """The ``acp.io/v1`` entry of ``extensions`` (a list of ``{name, extension}``)."""
+    items = raw.get("extensions")
+    for item in items if isinstance(items, list) else ():
+        if not isinstance(item, dict) or item.get("name") != ACP_EXTENSION:
+            continue
+        value = item.get("extension")
+        if not isinstance(value, dict):
+            return None
+
+        text = {k: v.strip() for k, v in value.items() if isinstance(v, str)}
+        flag = value.get("isGlobal")
+        return AcpExtension(
+            cluster_name=text.get("clusterName", ""),
+            is_global=flag is True or (isinstance(flag, str) and flag.lower() == "true"),
+            platform_url=text.get("platformUrl", ""),
+            session=text.get("sessionName", ""),
+        )
+    return None
 
 
 class _Body:

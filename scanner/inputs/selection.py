@@ -25,6 +25,8 @@ class Selection:
     excludes: tuple[str, ...] = ()
     inventory: str | None = None
     in_cluster: bool = False  # the global cluster is this pod's cluster (service account)
+    platform_proxy: bool = False  # recorded clusters without a context are reached through it
+    platform_url: str | None = None  # --platform-url: the platform address to reach them at
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,8 @@ def select_all(selection: Selection) -> Selected:
             include=selection.contexts,
             exclude=selection.excludes,
             inventory=inventory,
+            platform_proxy=selection.platform_proxy,
+            platform_url=selection.platform_url,
         )
     chosen = {target.context for target in targets}
     every = select_candidates(config, include=(), exclude=(), inventory=inventory)

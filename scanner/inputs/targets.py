@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from urllib.parse import urlsplit, urlunsplit
 
 from scanner.errors import UsageError
 from scanner.inputs.inventory import Inventory
 from scanner.inputs.kubeconfig import (
+    AcpExtension,
     ClusterEntry,
     ContextEntry,
     Kubeconfig,
@@ -49,6 +52,9 @@ class Target:
     user: UserEntry | None = field(default=None, repr=False)
     platform_name: str = ""  # the inventory's name for this cluster on the global cluster
     kind_source: str | None = None  # None: the inventory's, or "unknown" when it gave none
+    acp: AcpExtension | None = None  # the platform CLI's extension on the context or cluster
+    source: str = "kubeconfig"  # or "platform-proxy": a recorded cluster reached through it
+    api_prefix: str = ""  # prepended to every request path ("/kubernetes/<name>" via the proxy)
 
     @property
     def kind_origin(self) -> str:
@@ -61,6 +67,38 @@ class Target:
 _LISTED = 10  # contexts named in a usage error before "and N more"
 
 
+PROXY_PATH = re.compile(r"^(?P<prefix>.*?)/kubernetes/(?P<cluster>[^/]+)/?$")
+
+
+def platform_base(target: Target | None, platform_url: str | None = None) -> str | None:
+    """The platform address clusters are reached through (``<base>/kubernetes/<cluster>``):
+    ``--platform-url``, else the global context's server when it has that form, else the
+    ``platformUrl`` of its ``acp.io/v1`` extension. ``None``: no platform proxy."""
+    if platform_url:
+        return request_url(platform_url)
+    if target is None or target.problem or target.cluster is None:
+        return None
+    parts = urlsplit(target.cluster.server)
+    match = PROXY_PATH.match(parts.path)
+    if parts.scheme and parts.netloc and match:
+        return urlunsplit((parts.scheme, parts.netloc, match.group("prefix"), "", ""))
+    if target.acp is not None and target.acp.platform_url:
+        return request_url(target.acp.platform_url)
+    return None
+
+
+def request_url(url: str) -> str:
+    """A URL without query, fragment or trailing slash."""
+    parts = urlsplit(url.strip())
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")).rstrip("/")
+
+
+def proxied_cluster(server: str) -> str | None:
+    """``<cluster>`` of a server URL of the form ``https://<platform>/kubernetes/<cluster>``."""
+    match = PROXY_PATH.match(urlsplit(server).path)
+    return match.group("cluster") if match else None
+
+
 def select_targets(
     config: Kubeconfig,
     *,
@@ -68,9 +106,16 @@ def select_targets(
     include: Sequence[str],
     exclude: Sequence[str],
     inventory: Inventory | None,
+    platform_proxy: bool = False,
+    platform_url: str | None = None,
 ) -> list[Target]:
+    """The global target first, then the workload contexts. With ``platform_proxy`` and a
+    platform address to reach clusters through, an ``--context`` pattern may match no
+    context: it may match a cluster the platform records (checked after discovery)."""
     names = list(config.contexts)
     global_name = _global_name(config, names, global_context)
+    global_target = _target(config, global_name, Role.GLOBAL, inventory)
+    unmatched_ok = platform_proxy and platform_base(global_target, platform_url) is not None
     for pattern in exclude:
         if fnmatchcase(global_name, pattern):
             raise UsageError(
@@ -78,10 +123,8 @@ def select_targets(
                 "the global cluster is always scanned: narrow the pattern or pick another "
                 "--global-context"
             )
-    workloads = _matching(names, include, exclude, skip=global_name)
-    return [_target(config, global_name, Role.GLOBAL, inventory)] + [
-        _target(config, name, Role.WORKLOAD, inventory) for name in workloads
-    ]
+    workloads = _matching(names, include, exclude, skip=global_name, unmatched_ok=unmatched_ok)
+    return [global_target] + [_target(config, name, Role.WORKLOAD, inventory) for name in workloads]
 
 
 def select_candidates(
@@ -102,9 +145,13 @@ def select_candidates(
 
 
 def _matching(
-    names: list[str], include: Sequence[str], exclude: Sequence[str], skip: str | None
+    names: list[str],
+    include: Sequence[str],
+    exclude: Sequence[str],
+    skip: str | None,
+    unmatched_ok: bool = False,
 ) -> list[str]:
-    for pattern in include:
+    for pattern in () if unmatched_ok else include:
         if not any(fnmatchcase(name, pattern) for name in names):
             raise UsageError(
                 f"--context {quote(pattern)} matches no context in the kubeconfig"
@@ -134,6 +181,11 @@ def _global_name(config: Kubeconfig, names: list[str], requested: str | None) ->
             )
         return requested
     current = config.current_context
+    marked = [name for name in names if _is_global(config, name)]
+    if marked and (current is None or current not in marked):
+        # The platform CLI marks its global context (acp.io/v1 isGlobal): that wins over a
+        # current-context pointing at a workload cluster. Several sessions: the first.
+        return marked[0]
     if current is None:
         raise UsageError(
             "no global context: the kubeconfig has no current-context; "
@@ -145,6 +197,17 @@ def _global_name(config: Kubeconfig, names: list[str], requested: str | None) ->
             f"pass --global-context NAME ({_available(names)})"
         )
     return current
+
+
+def _acp(config: Kubeconfig, name: str) -> AcpExtension | None:
+    context = config.contexts[name]
+    cluster = config.clusters.get(context.cluster) if context.cluster else None
+    return context.acp or (cluster.acp if cluster else None)
+
+
+def _is_global(config: Kubeconfig, name: str) -> bool:
+    acp = _acp(config, name)
+    return acp is not None and acp.is_global
 
 
 def _target(config: Kubeconfig, name: str, role: Role, inventory: Inventory | None) -> Target:
@@ -167,6 +230,7 @@ def _target(config: Kubeconfig, name: str, role: Role, inventory: Inventory | No
         cluster=cluster,
         user=user,
         platform_name=entry.platform_name if entry else "",
+        acp=_acp(config, name),
     )
 
 

@@ -39,13 +39,19 @@ class Connection:
 
     api_client: Any
     secrets: tuple[str, ...]
+    prefix: str = ""  # prepended to every request path (a cluster behind the platform proxy)
+    shared: bool = False  # pooled by the factory for many targets: only the factory closes it
 
 
 class ClientFactory:
     """Builds clients for many targets; caches exec credentials per user for one scan."""
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, pool_size: int = 32) -> None:
         self._timeout = timeout
+        self._pool_size = pool_size
+        # Targets behind the platform proxy share one server, credential and CA: one client
+        # (one urllib3 pool, so kept-alive TLS connections) per such combination.
+        self._shared: dict[tuple[Any, ...], Connection] = {}
         self._lock = threading.Lock()
         self._user_locks: dict[str, threading.Lock] = {}
         self._exec_cache: dict[str, ExecCredential | CredentialError] = {}
@@ -54,6 +60,10 @@ class ClientFactory:
 
     def close(self) -> None:
         with self._lock:
+            for connection in self._shared.values():
+                with contextlib.suppress(Exception):
+                    connection.api_client.close()
+            self._shared.clear()
             for path in self._files.values():
                 if path.startswith("/proc/"):
                     with contextlib.suppress(OSError, ValueError):
@@ -70,11 +80,27 @@ class ClientFactory:
         self.close()
 
     def build(self, target: Target) -> Connection:
-        from kubernetes import client  # imported lazily: it takes most of start-up time
-
         if target.problem or target.cluster is None:
             raise ConfigProblem(target.problem or "context has no cluster entry")
+        if not target.api_prefix:
+            return self._build(target)
+        key = _pool_key(target)
+        with self._lock:
+            user_lock = self._user_locks.setdefault(f"pool\0{key!r}", threading.Lock())
+        with user_lock:
+            connection = self._shared.get(key)
+            if connection is None:
+                built = self._build(target, pool_size=self._pool_size)
+                connection = Connection(built.api_client, built.secrets, shared=True)
+                with self._lock:
+                    self._shared[key] = connection
+        return Connection(connection.api_client, connection.secrets, target.api_prefix, True)
+
+    def _build(self, target: Target, pool_size: int | None = None) -> Connection:
+        from kubernetes import client  # imported lazily: it takes most of start-up time
+
         cluster, user = target.cluster, target.user
+        assert cluster is not None
         config = client.Configuration()
         # kubectl sends requests to the server URL without its query or fragment.
         config.host = request_base(cluster.server)
@@ -89,6 +115,8 @@ class ClientFactory:
             config.tls_server_name = cluster.tls_server_name
         config.proxy = proxy_for(config.host, cluster.proxy_url, os.environ)
         config.no_proxy = ""  # NO_PROXY is applied by proxy_for, with Go's loopback rule
+        if pool_size:
+            config.connection_pool_maxsize = pool_size
         # A context without a user is valid for kubectl: its requests are anonymous.
         secrets = self._apply_user(config, user, target) if user is not None else []
         return Connection(client.ApiClient(configuration=config), tuple(secrets))
@@ -161,6 +189,16 @@ class ClientFactory:
                     handle.write(data)
             self._files[key] = path
             return path
+
+
+def _pool_key(target: Target) -> tuple[Any, ...]:
+    """What makes two proxied targets share a client: server, TLS settings and the user."""
+    cluster, user = target.cluster, target.user
+    assert cluster is not None
+    ca = hashlib.sha256(cluster.certificate_authority_data or b"").hexdigest()
+    tls = (cluster.certificate_authority, ca, cluster.insecure_skip_tls_verify)
+    who = (user.source, user.name) if user is not None else None
+    return (request_base(cluster.server), *tls, cluster.tls_server_name, cluster.proxy_url, who)
 
 
 def _memory_file(data: bytes, name: str) -> str | None:

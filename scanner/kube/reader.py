@@ -50,9 +50,15 @@ class Reader:
     beyond its settings, so two threads may read through the same reader at once."""
 
     def __init__(
-        self, api_client: Any, secrets: Sequence[str], options: ReadOptions, deadline: float
+        self,
+        api_client: Any,
+        secrets: Sequence[str],
+        options: ReadOptions,
+        deadline: float,
+        prefix: str = "",
     ) -> None:
         self.api_client = api_client
+        self.prefix = prefix  # "/kubernetes/<cluster>" for a cluster behind the platform proxy
         self.secrets = tuple(secrets)
         self.options = options
         self.deadline = deadline
@@ -99,7 +105,7 @@ class Reader:
                 ErrorCategory.TIMEOUT, f"no time left of the {self.options.budget:g}s budget"
             )
         timeout = min(self.options.timeout, remaining)
-        response = get_streaming(self.api_client, path, query, (timeout, timeout))
+        response = get_streaming(self.api_client, self.prefix + path, query, (timeout, timeout))
         body = read_capped(response, limit, self.deadline, path)
         try:
             document = json.loads(body)

@@ -22,9 +22,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from fnmatch import fnmatchcase
+from urllib.parse import urlsplit
 
 from scanner.inputs.inventory import Inventory
-from scanner.inputs.targets import Target
+from scanner.inputs.targets import Target, proxied_cluster
 from scanner.model import ErrorCategory, Observation, Role, ScanError
 from scanner.platform.records import Discovery, PlatformRecord, url_endpoint
 from scanner.versions import VersionError, parse_git_version
@@ -49,10 +51,26 @@ class Coverage:
     matches: Mapping[str, PlatformRecord] = field(default_factory=dict)  # context -> record
     record_only: tuple[Missed, ...] = ()
     unselected: tuple[str, ...] = ()  # records whose context exists but was not selected
+    proxied: tuple[Target, ...] = ()  # records no context covers, scanned via the proxy
+    proxy_base: str | None = None
+    not_matched: tuple[str, ...] = ()  # --context patterns matching no context and no record
+    filtered: tuple[str, ...] = ()  # records left out of the proxy by --context/--exclude
+    proxied_records: Mapping[str, PlatformRecord] = field(default_factory=dict)  # by context
 
     @property
     def records_by_context(self) -> dict[str, PlatformRecord]:
         return {missed.target.context: missed.record for missed in self.record_only}
+
+
+@dataclass(frozen=True)
+class Proxy:
+    """Reach recorded clusters no context covers through the platform, at ``base``, with the
+    global target's credentials; ``include``/``exclude`` are the ``--context`` globs."""
+
+    base: str
+    global_target: Target
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
 
 
 def plan_coverage(
@@ -60,22 +78,78 @@ def plan_coverage(
     unselected: Sequence[Target],
     discovery: Discovery,
     inventory: Inventory | None = None,
+    proxy: Proxy | None = None,
 ) -> Coverage:
-    """Match every kubeconfig context to a record, fill in kinds, list the missed records."""
+    """Match every kubeconfig context to a record, fill in kinds, list the missed records:
+    scanned through the platform proxy when there is one, else reported from the record."""
     matches = match_records([*selected, *unselected], discovery.records)
     chosen = {target.context for target in selected}
     contexts = chosen | {target.context for target in unselected}
     covered = {record.name for record in matches.values()}
     selected_records = {matches[c].name for c in chosen if c in matches}
+    missed = [record for record in discovery.records if record.name not in covered]
+    proxied: list[tuple[Target, PlatformRecord]] = []
+    filtered: list[str] = []
+    not_matched: tuple[str, ...] = ()
+    if proxy is not None:
+        for record in missed:
+            if _wanted(record.name, proxy):
+                proxied.append((proxy_target(record, proxy, inventory, contexts), record))
+            else:
+                filtered.append(record.name)
+        names = [*contexts, *(record.name for record in discovery.records)]
+        not_matched = tuple(p for p in proxy.include if not any(fnmatchcase(n, p) for n in names))
+        missed = []
     return Coverage(
         targets=tuple(with_discovered_kind(t, matches.get(t.context)) for t in selected),
         matches={context: record for context, record in matches.items() if context in chosen},
-        record_only=tuple(
-            record_only_target(record, inventory, taken=contexts)
-            for record in discovery.records
-            if record.name not in covered
-        ),
+        record_only=tuple(record_only_target(r, inventory, taken=contexts) for r in missed),
         unselected=tuple(sorted(covered - selected_records)),
+        proxied=tuple(target for target, _ in proxied),
+        proxy_base=proxy.base if proxy else None,
+        not_matched=not_matched,
+        filtered=tuple(filtered),
+        proxied_records={target.context: record for target, record in proxied},
+    )
+
+
+def _wanted(name: str, proxy: Proxy) -> bool:
+    included = not proxy.include or any(fnmatchcase(name, p) for p in proxy.include)
+    return included and not any(fnmatchcase(name, p) for p in proxy.exclude)
+
+
+def proxy_target(
+    record: PlatformRecord, proxy: Proxy, inventory: Inventory | None, taken: Iterable[str] = ()
+) -> Target:
+    """A recorded cluster as a live target: ``<base>/kubernetes/<name>`` with the global
+    context's credentials and TLS settings; one client serves every such target."""
+    origin = proxy.global_target
+    assert origin.cluster is not None
+    parts = urlsplit(proxy.base)
+    context = f"platform:{record.name}" if record.name in set(taken) else record.name
+    entry = inventory.lookup(record.name) if inventory is not None else None
+    cluster = replace(
+        origin.cluster,
+        name=f"{origin.cluster.name} (platform proxy)",
+        server=f"{parts.scheme}://{parts.netloc}",
+    )
+    return with_discovered_kind(
+        Target(
+            context=context,
+            role=Role.WORKLOAD,
+            name=(entry.display_name if entry else "") or record.name,
+            kind=entry.kind if entry else "unknown",
+            server=f"{proxy.base}/kubernetes/{record.name}",
+            owner=entry.owner if entry else "",
+            notes=entry.notes if entry else "",
+            insecure_skip_tls_verify=origin.insecure_skip_tls_verify,
+            cluster=cluster,
+            user=origin.user,
+            platform_name=record.name,
+            source="platform-proxy",
+            api_prefix=f"{parts.path.rstrip('/')}/kubernetes/{record.name}",
+        ),
+        record,
     )
 
 
@@ -108,13 +182,29 @@ def _match(
 ) -> PlatformRecord | None:
     if target.platform_name:  # the inventory says which record it is: nothing else counts
         return by_name.get(target.platform_name)
-    names = [target.context, target.cluster.name if target.cluster else ""]
-    for name in names:
+    if target.acp is not None and target.acp.cluster_name:  # the platform CLI's own mark
+        return by_name.get(target.acp.cluster_name)
+    for name in candidate_names(target):
         if name in by_name:
             return by_name[name]
     server = target.cluster.server if target.cluster else target.server
     endpoint = url_endpoint(server) if server else None
     return by_endpoint.get(endpoint) if endpoint else None
+
+
+def candidate_names(target: Target) -> list[str]:
+    """Names a context may carry its record's name in: the context's own, its cluster
+    entry's, ``<session>/<cluster>`` and ``acp:<session>:<cluster>`` (the platform CLI's
+    forms), and ``.../kubernetes/<cluster>`` in a server URL through the platform proxy."""
+    cluster = target.cluster
+    names = [target.context, cluster.name if cluster else ""]
+    if "/" in target.context:
+        names.append(target.context.rsplit("/", 1)[1])
+    if cluster is not None:
+        if cluster.name.startswith("acp:") and cluster.name.count(":") >= 2:
+            names.append(cluster.name.rsplit(":", 1)[1])
+        names.append(proxied_cluster(cluster.server) or "")
+    return [name for name in dict.fromkeys(names) if name]
 
 
 def with_discovered_kind(target: Target, record: PlatformRecord | None) -> Target:
@@ -169,6 +259,19 @@ def platform_notes(coverage: Coverage) -> tuple[str, ...]:
             f"{_count(len(coverage.record_only), 'cluster')} recorded on the global cluster "
             f"with no kubeconfig context, reported from the record: {names}"
         )
+    if coverage.proxied:
+        notes.append(
+            f"{_count(len(coverage.proxied), 'cluster')} recorded on the global cluster with no "
+            f"kubeconfig context, scanned through the platform at {coverage.proxy_base}: "
+            + ", ".join(target.context for target in coverage.proxied)
+        )
+    if coverage.filtered:
+        notes.append(
+            f"{_count(len(coverage.filtered), 'platform record')} left out by --context/--exclude: "
+            + ", ".join(coverage.filtered)
+        )
+    for pattern in coverage.not_matched:
+        notes.append(f"--context {pattern!r} matched no context and no platform record")
     if coverage.unselected:
         notes.append(
             f"{_count(len(coverage.unselected), 'platform record')} of kubeconfig contexts "

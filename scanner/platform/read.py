@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from scanner.inputs.targets import Target
@@ -20,13 +22,21 @@ from scanner.kube.client import ClientFactory, ConfigProblem
 from scanner.kube.errors import FetchError
 from scanner.kube.reader import BUDGET_MARGIN, Reader, ReadOptions
 from scanner.model import ErrorCategory
-from scanner.platform.records import APIS, Api, Discovery, parse_discovery, skipped
+from scanner.platform.records import (
+    APIS,
+    PLATFORM_GROUP_SUFFIXES,
+    Api,
+    Discovery,
+    parse_discovery,
+    skipped,
+)
 
 log = logging.getLogger(__name__)
 
 LIST_BODY_LIMIT = 16 << 20  # one page of at most `page_size` custom resources
 OBJECT_BODY_LIMIT = 1 << 20  # the one ClusterVersionShadow
 ITEM_LIMIT = 100_000  # records kept of one API: more is not a fleet, it is a fault
+DISCOVERY_BODY_LIMIT = 4 << 20  # GET /apis, and one group-version's resource list
 
 
 class DiscoveryJob:
@@ -72,7 +82,10 @@ def discover(target: Target, options: ReadOptions) -> Discovery:
             connection = factory.build(target)
         except ConfigProblem as exc:
             return skipped(f"the global context {target.context!r} cannot be used: {exc}")
-        reader = Reader(connection.api_client, connection.secrets, options, deadline)
+        reader = Reader(
+            connection.api_client, connection.secrets, options, deadline, connection.prefix
+        )
+        apis, notes = resolve_apis(reader, APIS)
         answers = _Answers()
         threads = [
             threading.Thread(
@@ -81,16 +94,74 @@ def discover(target: Target, options: ReadOptions) -> Discovery:
                 name=f"discovery-{api.key}",
                 daemon=True,
             )
-            for api in APIS
+            for api in apis
         ]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(max(0.0, deadline + BUDGET_MARGIN - time.monotonic()))
-        if not any(thread.is_alive() for thread in threads):
+        if not any(thread.is_alive() for thread in threads) and not connection.shared:
             connection.api_client.close()  # else a stuck read still holds it: leave it be
         # A read still stuck may answer later: what is parsed is a copy taken under the lock.
-        return parse_discovery(answers.snapshot(), time.monotonic() - started)
+        return parse_discovery(answers.snapshot(), time.monotonic() - started, apis, notes)
+
+
+def resolve_apis(reader: Reader, apis: Sequence[Api]) -> tuple[list[Api], list[str]]:
+    """The reads to make, with group/versions found by API discovery where they are not
+    published: ``GET /apis``, then the resource list of each platform group (``*.alauda.io``,
+    ``*.cpaas.io`` and the documented groups). A resource no group serves is not read (a
+    note says so). Without ``/apis`` (forbidden, say) the documented defaults are tried."""
+    wanted = [api for api in apis if api.discover]
+    fixed = [api for api in apis if not api.discover]
+    try:
+        groups = reader.get_json("/apis", limit=DISCOVERY_BODY_LIMIT).get("groups")
+    except FetchError as exc:
+        note = (
+            f"API discovery (GET /apis) failed ({exc.category.value}: {exc.message}); "
+            "the documented group/versions were tried"
+        )
+        unresolved = [api.plural for api in wanted if not api.resolved]
+        if unresolved:
+            note += f"; not read, their group is not published: {', '.join(unresolved)}"
+        return [*fixed, *(api for api in wanted if api.resolved)], [note]
+    defaults = {api.group for api in wanted if api.group}
+    versions: list[str] = []
+    for group in groups if isinstance(groups, list) else []:
+        name = group.get("name") if isinstance(group, dict) else None
+        if not isinstance(name, str) or not (
+            name in defaults or name.endswith(PLATFORM_GROUP_SUFFIXES)
+        ):
+            continue
+        preferred = (group.get("preferredVersion") or {}).get("groupVersion")
+        listed = [v.get("groupVersion") for v in group.get("versions") or () if isinstance(v, dict)]
+        versions.extend(
+            gv for gv in dict.fromkeys([preferred, *listed]) if isinstance(gv, str) and "/" in gv
+        )
+    served: dict[str, list[str]] = {}  # plural -> group/versions serving it, in found order
+    for group_version in versions:
+        try:
+            document = reader.get_json(f"/apis/{group_version}", limit=DISCOVERY_BODY_LIMIT)
+        except FetchError as exc:
+            log.debug("API discovery: /apis/%s: %s", group_version, exc.message)
+            continue
+        for resource in document.get("resources") or ():
+            plural = resource.get("name") if isinstance(resource, dict) else None
+            if isinstance(plural, str) and "/" not in plural:  # not a subresource
+                served.setdefault(plural, []).append(group_version)
+    found, notes = list(fixed), []
+    for api in wanted:
+        candidates = served.get(api.plural, [])
+        default = f"{api.group}/{api.version}"
+        choice = default if default in candidates else (candidates[0] if candidates else None)
+        if choice is None:
+            notes.append(
+                f"{api.plural}: no API group of the global cluster serves it (API discovery); "
+                "not read"
+            )
+            continue
+        group, _, version = choice.partition("/")
+        found.append(replace(api, group=group, version=version))
+    return found, notes
 
 
 class _Answers:

@@ -48,6 +48,15 @@ def render_targets(
                 terminal_text(target.server) or "-",
             ]
             rows.append([*row, "no kubeconfig context", _record_text(missed.record)])
+        for target in coverage.proxied:
+            record = coverage.proxied_records[target.context]
+            row = [
+                terminal_text(target.context),
+                "workload",
+                target.kind,
+                terminal_text(target.server),
+            ]
+            rows.append([*row, "via platform proxy", _record_text(record)])
         lines = [f"platform: {terminal_text(note)}" for note in discovery.notes]
         if discovery.current_version:
             lines.append(f"platform: current version {terminal_text(discovery.current_version)}")

@@ -5,10 +5,20 @@ from __future__ import annotations
 from collections import Counter
 
 from scanner.model import PREFLIGHT_STATES, Preflight
-from scanner.report import CURRENT_FROM_FLAG, CURRENT_FROM_GLOBAL, PlatformInfo
+from scanner.report import (
+    CURRENT_FROM_FLAG,
+    CURRENT_FROM_GLOBAL,
+    CURRENT_FROM_PRODUCTBASE,
+    PlatformInfo,
+)
 
 NO_RESULT = "no result yet"
-_SOURCES = {CURRENT_FROM_FLAG: "given with --from", CURRENT_FROM_GLOBAL: "from the global cluster"}
+NOT_READ = "not read"
+_SOURCES = {
+    CURRENT_FROM_FLAG: "given with --from",
+    CURRENT_FROM_GLOBAL: "from the global cluster",
+    CURRENT_FROM_PRODUCTBASE: "from the global cluster's ProductBase",
+}
 
 
 def discovery_text(info: PlatformInfo) -> str:
@@ -27,7 +37,7 @@ def current_text(info: PlatformInfo) -> str:
         return "not known" + (found if info.discovered_version else "")
     source = _SOURCES.get(info.current_version_source or "", "source not recorded")
     reported = info.discovered_version
-    if reported and info.current_version_source == CURRENT_FROM_GLOBAL:
+    if reported and info.current_version_source in (CURRENT_FROM_GLOBAL, CURRENT_FROM_PRODUCTBASE):
         source += f", {reported}"
     elif reported:
         source += f"; the global cluster reports {reported}"
@@ -48,9 +58,33 @@ def preflight_text(preflight: Preflight | None) -> str:
     return f"observed {when}: {', '.join(parts)}"
 
 
+def disabled_text(info: PlatformInfo) -> str:
+    """The preflight checks turned off in ``cpaas-system/cvo-config``, for auditors."""
+    if info.disabled_checks is None:
+        return NOT_READ
+    return ", ".join(info.disabled_checks) if info.disabled_checks else "none"
+
+
+def gates_text(info: PlatformInfo) -> str:
+    """``1 of 2 not acknowledged: ack-...`` over the gates that apply to the target."""
+    if info.gates is None:
+        return NOT_READ
+    applying = [gate for gate in info.gates if gate.applies]
+    if not applying:
+        return "none for this target"
+    open_ = [gate.key for gate in applying if not gate.acknowledged]
+    if not open_:
+        return f"{len(applying)} acknowledged"
+    return f"{len(open_)} of {len(applying)} not acknowledged: {', '.join(open_)}"
+
+
 def platform_lines(info: PlatformInfo) -> list[str]:
-    """The terminal's platform lines: discovery, current version, notes, preflight."""
+    """The terminal's platform lines: discovery, current version, notes, preflight, the
+    checks disabled and the admin gates."""
     lines = [f"{discovery_text(info)}; current version {current_text(info)}"]
     lines.extend(info.notes)
     lines.append(f"preflight {preflight_text(info.preflight)}")
+    if info.discovered:
+        lines.append(f"preflight checks disabled in cvo-config: {disabled_text(info)}")
+        lines.append(f"admin gates: {gates_text(info)}")
     return lines

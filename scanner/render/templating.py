@@ -48,6 +48,10 @@ Template context (the variables of ``report.md.j2`` and ``report.html.j2``):
 ``preflight_checks``
     The platform preflight's checks (``name``, ``policy``, ``state``, ``reason``,
     ``message``), Failed first, then Retry, other states, Passed; ``[]`` when there are none.
+``controllers``
+    Per cluster that has one: ``cluster``, ``state`` (versions and True conditions of its
+    upgrade operator view), ``preflight`` (summary, ``no result yet`` when none), ``checks``
+    (those not Passed), ``last_update``, ``extensions`` (unstable first).
 ``change_sections``
     ``[(label, attribute), ...]`` of ``report.changes`` (``None`` unless the run was compared
     with the previous one in its ``--output-dir``): ``new_blockers``, ``resolved``,
@@ -72,7 +76,7 @@ UNKNOWN cluster). And ``md``, which escapes any value for Markdown.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
@@ -80,10 +84,24 @@ import jinja2
 from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
-from scanner.model import ErrorCategory, PreflightCheck, Role, Severity, Status, Verdict
+from scanner.model import (
+    ErrorCategory,
+    Preflight,
+    PreflightCheck,
+    Role,
+    Severity,
+    Status,
+    Verdict,
+)
 from scanner.render.base import CHANGE_LABELS, RenderOptions, clip, printable
 from scanner.render.chart import version_chart
-from scanner.render.platform_text import current_text, discovery_text, preflight_text
+from scanner.render.platform_text import (
+    current_text,
+    disabled_text,
+    discovery_text,
+    gates_text,
+    preflight_text,
+)
 from scanner.report import SOURCE_RECORD, ClusterResult, PlatformInfo, Report
 from scanner.versions import parse_git_version
 
@@ -289,6 +307,7 @@ def build_context(report: Report) -> dict[str, Any]:
         "platform": report.platform,
         "platform_facts": platform_facts(report.platform),
         "preflight_checks": _preflight_checks(report.platform),
+        "controllers": controller_rows(clusters),
     }
 
 
@@ -299,14 +318,61 @@ def platform_facts(platform: PlatformInfo | None) -> list[tuple[str, str]]:
         ("Discovery", discovery_text(platform)),
         ("Current version", current_text(platform)),
         ("Preflight", preflight_text(platform.preflight)),
+        ("Checks disabled in cvo-config", disabled_text(platform)),
+        ("Admin gates", gates_text(platform)),
     ]
 
 
-def _preflight_checks(platform: PlatformInfo | None) -> list[PreflightCheck]:
-    if platform is None or platform.preflight is None:
+def controller_rows(clusters: Sequence[ClusterResult]) -> list[dict[str, Any]]:
+    """Per cluster with an upgrade-operator view or extensions: what the platform's upgrade
+    controller says (versions, conditions that are True, the newest history entry), its
+    preflight (``no result yet`` when there is none: never a pass) with the checks that did
+    not pass, and the extensions, unstable ones first."""
+    rows = []
+    for c in clusters:
+        ctrl = c.upgrade_controller
+        if ctrl is None and not c.extensions:
+            continue
+        state, checks, last = "-", [], "-"
+        if ctrl is not None:
+            versions = (
+                " -> ".join(v for v in (ctrl.current, ctrl.desired) if v) or "versions not set"
+            )
+            true = [cond.type for cond in ctrl.conditions if cond.status == "True"]
+            state = versions + (f"; {', '.join(true)}" if true else "")
+            checks = [ch for ch in _ordered(ctrl.preflight) if ch.state != "Passed"]
+            if ctrl.last_update is not None:
+                entry = ctrl.last_update
+                last = " ".join(p for p in (entry.version, entry.state, entry.completed) if p)
+        extensions = sorted(
+            c.extensions or (),
+            key=lambda e: (
+                not (e.block_reasons or e.phase != "Running" or e.transit_version),
+                e.module,
+            ),
+        )
+        rows.append(
+            {
+                "cluster": c,
+                "state": state,
+                "preflight": preflight_text(ctrl.preflight) if ctrl else "no upgrade operator view",
+                "checks": checks,
+                "last_update": last,
+                "extensions": extensions,
+            }
+        )
+    return rows
+
+
+def _ordered(preflight: Preflight | None) -> list[PreflightCheck]:
+    if preflight is None:
         return []
     order = {"Failed": 0, "Retry": 1, "Passed": 3}
-    return sorted(platform.preflight.checks, key=lambda check: order.get(check.state, 2))
+    return sorted(preflight.checks, key=lambda check: order.get(check.state, 2))
+
+
+def _preflight_checks(platform: PlatformInfo | None) -> list[PreflightCheck]:
+    return _ordered(platform.preflight) if platform is not None else []
 
 
 def _display_key(cluster: ClusterResult) -> tuple[int, int, str]:

@@ -6,13 +6,31 @@ findings out, no I/O.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Sequence
 
-from scanner.model import Finding, Preflight, Role, Severity
-from scanner.platform.records import READY, Discovery, PlatformRecord
-from scanner.versions import KubeVersion, VersionError, parse_git_version
+from scanner.model import Extension, Finding, Gate, Preflight, Role, Severity, UpgradeController
+from scanner.platform.records import (
+    EXEMPT_ANNOTATION,
+    PLATFORM_NAMESPACE,
+    READY,
+    ClusterModuleState,
+    Discovery,
+    PlatformRecord,
+    ResourcePatch,
+)
+from scanner.versions import (
+    KubeVersion,
+    VersionError,
+    normalize_platform_version,
+    parse_git_version,
+)
 
 _HAS_PATCH = re.compile(r"^v?\d+\.\d+\.\d+", re.ASCII)
+_GATE_VERSION = re.compile(r"^ack-v?(\d+\.\d+)(?:\.\d+)?-", re.ASCII)
+RBAC = "deploy/rbac.yaml"
+GLOBAL_SHADOW = "global"  # the global cluster's ClusterVersionShadow, whatever its record
 
 
 def platform_findings(
@@ -23,23 +41,195 @@ def platform_findings(
     discovery: Discovery,
     *,
     record_only: bool,
+    target_version: str = "",
 ) -> list[Finding]:
     """What the platform's records add to one cluster: for a cluster known only from its
     record, that it was not scanned; else a missing registration or a stale record; the
-    hosted control plane's state; and on the global cluster the platform's own preflight."""
+    hosted control plane's state; the record's phase; the platform's upgrade operator's
+    view (its preflight and conditions), its extensions and cluster module; and on the
+    global cluster the platform-wide gates and resource patches."""
+    found: list[Finding] = []
     if record_only:
         assert record is not None
-        return [not_scanned_rule(record), *control_plane_rule(context, record)]
-    found: list[Finding] = []
-    if record is None:
+        found.append(not_scanned_rule(record))
+    elif record is None:
         if discovery.registry_read:
             found.append(not_registered_rule(context))
     else:
         found.extend(record_mismatch_rule(context, record, live))
+    if record is not None:
         found.extend(control_plane_rule(context, record))
-    if role is Role.GLOBAL:
+        found.extend(cluster_phase_rule(context, record))
+    name = record.name if record is not None else ("global" if role is Role.GLOBAL else None)
+    if name is not None:
+        controller = discovery.controllers.get(name)
+        if controller is None and role is Role.GLOBAL:
+            controller = discovery.controllers.get(GLOBAL_SHADOW)
+        found.extend(controller_rules(context, role, discovery, controller))
+        found.extend(extension_rules(context, (discovery.extensions or {}).get(name, ())))
+        module = (discovery.cluster_modules or {}).get(name)
+        found.extend(cluster_module_rule(context, module) if module else ())
+    elif role is Role.GLOBAL:
         found.extend(preflight_rules(discovery.preflight))
+    if role is Role.GLOBAL and target_version:
+        found.extend(admin_gate_rules(gates_for(discovery.gates or (), target_version)))
+        found.extend(resource_patch_rules(discovery.resource_patches or (), target_version))
     return found
+
+
+def controller_rules(
+    context: str, role: Role, discovery: Discovery, controller: UpgradeController | None
+) -> list[Finding]:
+    """The cluster's ClusterVersionShadow: its preflight checks (Failed blocks, anything but
+    Passed warns), no result yet (shown, never a pass), Stalled and Reconciling."""
+    if controller is None:
+        if not discovery.shadows_read or not discovery.controllers:
+            return []  # no shadows at all: before 4.3, or not readable (a platform note)
+        message = (
+            "the platform's upgrade operator has no ClusterVersionShadow for this cluster: "
+            "its preflight has no result yet (not a pass)"
+        )
+        fix = "check that the cluster is managed by the platform; re-run once the shadow exists"
+        return [Finding(f"preflight-pending/{context}", "preflight", Severity.INFO, message, fix)]
+    # The global cluster's check ids stay "preflight/<check>" (as before per-cluster shadows).
+    prefix = "" if role is Role.GLOBAL else context
+    found = preflight_rules(controller.preflight, prefix)
+    if controller.preflight is None:
+        message = "the platform's upgrade preflight has no result for this cluster yet (not a pass)"
+        fix = "run the platform's preflight (upgrade.sh --preflight), then re-run the scan"
+        found.append(
+            Finding(f"preflight-pending/{context}", "preflight", Severity.INFO, message, fix)
+        )
+    stalled, busy = controller.condition("Stalled"), controller.condition("Reconciling")
+    versions = _versions(controller)
+    if stalled is not None and stalled.status == "True":
+        detail = ": ".join(p for p in (stalled.reason, stalled.message) if p)
+        message = f"the platform's upgrade of this cluster is stalled{versions}"
+        message += f" ({detail})" if detail else ""
+        fix = "the upgrade needs a human: see `ac adm upgrade status --cluster` for the stage"
+        found.append(
+            Finding(f"upgrade-stalled/{context}", "upgrade-stalled", Severity.WARNING, message, fix)
+        )
+    if busy is not None and busy.status == "True":
+        message = f"the platform is upgrading this cluster{versions}"
+        fix = "let the running upgrade finish before the global upgrade"
+        found.append(
+            Finding(
+                f"upgrade-in-progress/{context}", "upgrade-in-progress", Severity.INFO, message, fix
+            )
+        )
+    return found
+
+
+def _versions(controller: UpgradeController) -> str:
+    if controller.current and controller.desired and controller.current != controller.desired:
+        return f" ({controller.current} -> {controller.desired})"
+    return ""
+
+
+def extension_rules(context: str, extensions: Sequence[Extension]) -> list[Finding]:
+    """An extension with block reasons blocks; one not Running, or between versions (a
+    transit version set), warns: the platform's ModuleInfoStable check is likely to fail."""
+    found = []
+    for ext in extensions:
+        ident = f"extension/{context}/{ext.module}"
+        what = f"extension {ext.module}" + (f" {ext.version}" if ext.version else "")
+        if ext.block_reasons:
+            message = f"{what} blocks the upgrade: {'; '.join(ext.block_reasons)}"
+            fix = "resolve the block reasons (often: upgrade the extension first), then re-run"
+            found.append(Finding(ident, "extension", Severity.BLOCKER, message, fix))
+        elif ext.phase != "Running" or ext.transit_version:
+            state = f"phase {ext.phase or '(none)'}"
+            if ext.transit_version:
+                state += f", moving through {ext.transit_version}"
+            message = f"{what} is not stable ({state}); the platform's ModuleInfoStable check is "
+            message += "likely to fail"
+            fix = "let the extension settle in Running (or repair it) before the upgrade"
+            found.append(Finding(ident, "extension", Severity.WARNING, message, fix))
+    return found
+
+
+def cluster_module_rule(context: str, module: ClusterModuleState) -> list[Finding]:
+    problems = []
+    if module.deploy_status != "Completed":
+        problems.append(f"deployStatus {module.deploy_status or '(none)'}")
+    if module.running_status != "Healthy":
+        problems.append(f"runningStatus {module.running_status or '(none)'}")
+    if module.upgradable is False:
+        reason = f" ({module.unable_reason})" if module.unable_reason else ""
+        problems.append(f"not upgradable{reason}")
+    if not problems:
+        return []
+    message = f"cluster module {module.name}: {', '.join(problems)}"
+    message += "; the platform's ClusterModuleStable check is likely to fail"
+    fix = "repair the cluster's base module on the platform, then re-run the scan"
+    return [Finding(f"cluster-module/{context}", "cluster-module", Severity.WARNING, message, fix)]
+
+
+def cluster_phase_rule(context: str, record: PlatformRecord) -> list[Finding]:
+    if not record.phase or record.phase == "Running":
+        return []
+    message = f"the platform records this cluster in phase {record.phase}, not Running"
+    fix = "the platform's ClusterRunning check needs Running: repair the cluster, then re-run"
+    return [Finding(f"cluster-phase/{context}", "cluster-phase", Severity.WARNING, message, fix)]
+
+
+def gates_for(gates: Sequence[Gate], target_version: str) -> tuple[Gate, ...]:
+    """The gates with ``applies`` set: a key naming a platform version (``ack-4.4-...``)
+    applies only to that target; any other key applies to every target."""
+    target = _release(target_version)
+    marked = []
+    for gate in gates:
+        match = _GATE_VERSION.match(gate.key)
+        applies = match is None or target is None or _release(match.group(1)) == target
+        marked.append(Gate(gate.key, gate.description, gate.acknowledged, applies))
+    return tuple(marked)
+
+
+def admin_gate_rules(gates: Sequence[Gate]) -> list[Finding]:
+    found = []
+    for gate in gates:
+        if gate.acknowledged or not gate.applies:
+            continue
+        message = f"admin gate {gate.key} is not acknowledged"
+        message += f": {gate.description}" if gate.description else ""
+        patch = json.dumps({"data": {gate.key: "true"}}, separators=(",", ":"))
+        fix = (
+            "read what the gate asks, then acknowledge it: kubectl -n "
+            f"{PLATFORM_NAMESPACE} patch configmap admin-acks --type=merge -p '{patch}'"
+        )
+        found.append(
+            Finding(f"admin-gate/{gate.key}", "admin-gate", Severity.BLOCKER, message, fix)
+        )
+    return found
+
+
+def resource_patch_rules(patches: Sequence[ResourcePatch], target_version: str) -> list[Finding]:
+    """A ResourcePatch not exempted for the target (annotation ``exempt-for-ver``) fails the
+    platform's ResourcePatchUpgradeable check. Versions compare by major.minor: ``4.3.0``
+    exempts a patch for ``--target 4.3``."""
+    target = _release(target_version)
+    found = []
+    for patch in patches:
+        if target is not None and _release(patch.exempt_for) == target:
+            continue
+        have = f" (exempt for {patch.exempt_for})" if patch.exempt_for else ""
+        message = f"resource patch {patch.ref} is not exempted for {target_version}{have}"
+        where = f"-n {patch.namespace} " if patch.namespace else ""
+        fix = (
+            f"check the patch still applies to {target_version}, then: kubectl {where}annotate "
+            f"resourcepatch {patch.name} {EXEMPT_ANNOTATION}={target_version}.0 --overwrite"
+        )
+        ident = f"resource-patch/{patch.ref}"
+        found.append(Finding(ident, "resource-patch", Severity.BLOCKER, message, fix))
+    return found
+
+
+def _release(text: str) -> str | None:
+    try:
+        return normalize_platform_version(text) if text else None
+    except VersionError:
+        return None
 
 
 def not_scanned_rule(record: PlatformRecord) -> Finding:
@@ -108,9 +298,10 @@ def control_plane_rule(context: str, record: PlatformRecord) -> list[Finding]:
     return [Finding(f"tcp-not-ready/{context}", "tcp-not-ready", Severity.WARNING, message, fix)]
 
 
-def preflight_rules(preflight: Preflight | None) -> list[Finding]:
+def preflight_rules(preflight: Preflight | None, prefix: str = "") -> list[Finding]:
     """The platform's own upgrade preflight: Failed blocks, Retry (or anything else but
-    Passed) warns. No result at all adds nothing here; reports show it as "no result yet"."""
+    Passed) warns. No result at all adds nothing here; reports show it as "no result yet".
+    Ids are ``preflight/[<prefix>/]<check>``."""
     findings = []
     for check in preflight.checks if preflight else ():
         if check.state == "Passed":
@@ -128,5 +319,6 @@ def preflight_rules(preflight: Preflight | None) -> list[Finding]:
             fix = "check the upgrade operator on the global cluster"
         message = f"platform preflight check {check.name}{policy} {what}"
         message += f": {detail}" if detail else ""
-        findings.append(Finding(f"preflight/{check.name}", "preflight", severity, message, fix))
+        ident = f"preflight/{prefix}/{check.name}" if prefix else f"preflight/{check.name}"
+        findings.append(Finding(ident, "preflight", severity, message, fix))
     return findings
