@@ -43,6 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--contexts-count", type=int, default=10000, help="contexts in the `contexts` listing"
     )
+    parser.add_argument(
+        "--proxy-count",
+        type=int,
+        default=1000,
+        help="clusters scanned direct and through the platform proxy (0: skip)",
+    )
     parser.add_argument("--kubectl-sample", type=int, default=20, help="contexts for kubectl")
     parser.add_argument("--runs", type=int, default=3, help="renders per format (median)")
     parser.add_argument("--startup-runs", type=int, default=5, help="runs per start-up figure")
@@ -101,6 +107,22 @@ def run_large(args: argparse.Namespace, results: Results, workdir: Path) -> None
     if args.contexts_count:
         _progress(f"contexts listing of {args.contexts_count} contexts")
         results.contexts.append(large.measure_contexts(args.contexts_count, workdir))
+
+
+def run_proxy(args: argparse.Namespace, results: Results, workdir: Path) -> None:
+    count = args.proxy_count
+    for mode, through in (("direct", False), ("platform proxy", True)):
+        _progress(f"fleet of {count}, {mode}: one scan at concurrency {args.concurrency}")
+        stats = workdir / f"stats-{count}-{through}.json"
+        try:
+            with serve_synthetic(
+                count, workdir, 240, platform_proxy=through, stats_file=stats
+            ) as fleet:
+                figures = scans.measure_scan(fleet, args.concurrency, workdir)
+        except FleetError as exc:
+            results.notes.append(f"{mode} fleet of {count} not measured: {exc}")
+            continue
+        results.proxy.append(large.ProxyRun(mode, figures, large.read_stats(stats)))
 
 
 def run_rendering(args: argparse.Namespace, results: Results) -> None:
@@ -162,6 +184,10 @@ def document(
         "",
         tables.large_table(results),
         "",
+        f"## {args.proxy_count} clusters: direct vs through the platform proxy",
+        "",
+        tables.proxy_table(results),
+        "",
         "## `upgrade-scanner contexts` on a large kubeconfig",
         "",
         tables.contexts_table(results),
@@ -214,6 +240,12 @@ def _method(args: argparse.Namespace) -> list[str]:
         "Contexts: `python -m scanner contexts --kubeconfig F` on a generated kubeconfig with "
         f"{args.contexts_count} contexts (a cluster with a 1.5 KB CA blob and a token user "
         "each); nothing is contacted.",
+        "Proxy: the same synthetic fleet, direct (a kubeconfig context per cluster) and "
+        "through the platform proxy (`simfleet serve --platform-proxy`: a global cluster "
+        "records every cluster, the kubeconfig holds only its context, each cluster is "
+        "scanned at `<proxy>/kubernetes/<name>`). Handshakes and requests are counted by "
+        "the server (every accepted TLS connection, every request), over the whole scan "
+        "including discovery.",
         f"Start-up: median wall of {args.startup_runs} runs of the console script.",
         "Children run without proxy variables (HTTP(S)_PROXY, ALL_PROXY, NO_PROXY).",
     ]
@@ -231,6 +263,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="upgrade-scanner-bench-") as tmp:
         run_scans(args, results, Path(tmp))
         run_large(args, results, Path(tmp))
+        if args.proxy_count:
+            run_proxy(args, results, Path(tmp))
     _progress("rendering")
     run_rendering(args, results)
     _progress("start-up")

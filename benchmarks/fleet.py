@@ -37,14 +37,25 @@ class ServedFleet:
 
 
 @contextlib.contextmanager
-def serve_synthetic(count: int, workdir: Path, lifetime: float) -> Iterator[ServedFleet]:
+def serve_synthetic(
+    count: int,
+    workdir: Path,
+    lifetime: float,
+    *,
+    platform_proxy: bool = False,
+    stats_file: Path | None = None,
+) -> Iterator[ServedFleet]:
     """``python -m simfleet serve --fleet synthetic --count N --shared-ca`` until the block ends.
 
     The server stops by itself after ``lifetime`` seconds; it is also terminated on exit.
+    With ``platform_proxy`` a global cluster records every cluster and the kubeconfig holds
+    only its context, through the platform proxy. ``stats_file`` gets the server's counts
+    of connections and requests when it stops (after the block).
     """
-    kubeconfig = workdir / f"fleet-{count}.kubeconfig"
-    ready = workdir / f"fleet-{count}.ready"
-    log = workdir / f"fleet-{count}.log"
+    tag = f"{count}{'-proxy' if platform_proxy else ''}"
+    kubeconfig = workdir / f"fleet-{tag}.kubeconfig"
+    ready = workdir / f"fleet-{tag}.ready"
+    log = workdir / f"fleet-{tag}.log"
     ready.unlink(missing_ok=True)
     argv = [
         sys.executable,
@@ -62,6 +73,8 @@ def serve_synthetic(count: int, workdir: Path, lifetime: float) -> Iterator[Serv
         "--ready-file",
         str(ready),
         "--shared-ca",
+        *(["--platform-proxy"] if platform_proxy else []),
+        *(["--stats-file", str(stats_file)] if stats_file else []),
     ]
     started = time.perf_counter()
     with open(log, "wb") as log_file:
@@ -85,9 +98,9 @@ def serve_synthetic(count: int, workdir: Path, lifetime: float) -> Iterator[Serv
             healthy=tuple(s.name for s in specs if s.failure is None),
         )
     finally:
-        proc.terminate()
+        proc.terminate()  # SIGTERM: the server writes its stats file and stops
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()

@@ -89,3 +89,29 @@ def measure_contexts(count: int, workdir: Path) -> ContextsListing:
     run = run_measured(argv, limit=scan_limit(count), stdout=out)
     lines = len(out.read_text(errors="replace").splitlines()) if out.exists() else 0
     return ContextsListing(count, run, lines)
+
+
+@dataclass(frozen=True)
+class ProxyRun:
+    """One 1,000-cluster scan, direct (a context per cluster) or through the platform proxy
+    (one global context; every cluster a platform record), with the server's counts."""
+
+    mode: str  # "direct" or "platform proxy"
+    figures: ScanFigures
+    stats: dict[str, int]
+
+    @property
+    def handshakes(self) -> int:
+        return self.stats.get("cluster_connections", 0) + self.stats.get("proxy_connections", 0)
+
+    @property
+    def requests(self) -> int:
+        """Requests the scanner sent: through the proxy each is also counted by its cluster."""
+        return self.stats.get("proxy_requests", 0) or self.stats.get("cluster_requests", 0)
+
+
+def read_stats(path: Path) -> dict[str, int]:
+    try:
+        return {str(k): int(v) for k, v in json.loads(path.read_text()).items()}
+    except (OSError, ValueError):
+        return {}

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from tabulate import tabulate
 
-from benchmarks.large import RSS_TARGET_MIB, ContextsListing, LargeScan
+from benchmarks.large import RSS_TARGET_MIB, ContextsListing, LargeScan, ProxyRun
 from benchmarks.scans import ScanFigures
 from benchmarks.tools import KubectlLoop
 
@@ -30,6 +30,7 @@ class Results:
     notes: list[str] = field(default_factory=list)
     large: list[LargeScan] = field(default_factory=list)
     contexts: list[ContextsListing] = field(default_factory=list)
+    proxy: list[ProxyRun] = field(default_factory=list)
 
     def scan(self, count: int, concurrency: int | None = None) -> ScanFigures | None:
         wanted = concurrency or self.default_concurrency
@@ -122,6 +123,38 @@ def large_table(results: Results) -> str:
                 s.unknown if s.ok else "-",
                 "yes" if large.complete else "**no**",
                 _s(1000 * s.run.wall / s.count, 1),
+                _s(s.fleet_cpu),
+            ]
+        )
+    return _table(headers, rows)
+
+
+def proxy_table(results: Results) -> str:
+    headers = [
+        "mode",
+        "clusters in report",
+        "wall s",
+        "CPU s (user+sys)",
+        "peak RSS MiB",
+        "unknown",
+        "TLS handshakes (server)",
+        "requests (server)",
+        "fleet server CPU s",
+    ]
+    rows = []
+    for run in results.proxy:
+        s = run.figures
+        in_report = len(s.report().clusters) if s.ok else 0
+        rows.append(
+            [
+                run.mode,
+                in_report,
+                _s(s.run.wall),
+                _s(s.run.cpu),
+                _s(s.run.max_rss_mib, 0),
+                s.unknown if s.ok else "-",
+                run.handshakes or "-",
+                run.requests or "-",
                 _s(s.fleet_cpu),
             ]
         )

@@ -50,7 +50,8 @@ class KubeCollector:
 
     def __init__(self, options: CollectOptions) -> None:
         self.options = options
-        self._factory = ClientFactory(options.timeout, pool_size=options.concurrency)
+        # A cluster reads /version and nodes at once: two connections per cluster in flight.
+        self._factory = ClientFactory(options.timeout, pool_size=2 * options.concurrency)
 
     def close(self) -> None:
         self._factory.close()

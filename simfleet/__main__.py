@@ -37,6 +37,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-embed", action="store_true", help="CA and client certs as files, not inline"
     )
+    serve.add_argument(
+        "--platform-proxy",
+        action="store_true",
+        help="add a global cluster that records every cluster and serves them through its "
+        "platform proxy; the kubeconfig then holds only the global context, via the proxy",
+    )
+    serve.add_argument(
+        "--stats-file", type=Path, help="JSON of connections and requests, written on exit"
+    )
     demo = commands.add_parser("demo", help="serve the demo fleet and scan it (make demo)")
     demo.add_argument("--out", type=Path, default=Path("demo-reports"), help="report directory")
     return parser
@@ -62,8 +71,17 @@ def serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     shared_ca = args.shared_ca or len(specs) > 50
+    omit: list[str] = []
+    if args.platform_proxy:
+        omit = [spec.name for spec in specs]
+        specs = [fleets.platform_global(specs), *specs]
     with Fleet(specs, lifetime=args.lifetime, shared_ca=shared_ca) as fleet:
-        kubeconfig = fleet.write_kubeconfig(args.kubeconfig, embed=not args.no_embed)
+        kubeconfig = fleet.write_kubeconfig(
+            args.kubeconfig,
+            embed=not args.no_embed,
+            omit=omit,
+            via_proxy=["global"] if args.platform_proxy else [],
+        )
         if args.ready_file:
             ready = {
                 "pid": os.getpid(),
@@ -80,7 +98,21 @@ def serve(args: argparse.Namespace) -> int:
         finally:
             if args.ready_file:
                 args.ready_file.unlink(missing_ok=True)
+            if args.stats_file:
+                atomic_write(args.stats_file.absolute(), json.dumps(_stats(fleet)).encode())
     return 0
+
+
+def _stats(fleet: Fleet) -> dict[str, int]:
+    """Connections (TLS handshakes) and requests seen by the clusters and by the proxy."""
+    clusters = [fleet.stats(name) for name in fleet.names]
+    proxy = fleet.proxy_stats()
+    return {
+        "cluster_connections": sum(s.connections for s in clusters),
+        "cluster_requests": sum(s.requests for s in clusters),
+        "proxy_connections": proxy.connections if proxy else 0,
+        "proxy_requests": proxy.requests if proxy else 0,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -270,6 +270,19 @@ def demo_platform() -> PlatformSpec:
 _SUFFIXES = ("-1", "-4", "-eks-{h}", "-gke.{n}", "-aliyun.1", "-tke.3", "+k3s1", "+rke2r1", "")
 
 
+def platform_global(specs: list[ClusterSpec]) -> ClusterSpec:
+    """A global cluster named ``global`` that records every cluster of ``specs`` (their
+    version as recorded) on platform 4.2: for a fleet reached through the platform proxy."""
+    records = [PlatformCluster("global", version="v1.34.5-1")]
+    records += [PlatformCluster(spec.name, version=spec.git_version) for spec in specs]
+    return ClusterSpec(
+        "global",
+        "v1.34.5-1",
+        node_count=3,
+        platform=PlatformSpec(clusters=records, current={"version": "4.2.3"}),
+    )
+
+
 def synthetic(
     n: int,
     seed: int = 0,

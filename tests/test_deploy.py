@@ -45,8 +45,15 @@ GLOBAL_GRANTS = {
     "cluster: list nodes",
     "cluster: list clusters.platform.tkestack.io",
     "cluster: list tenantcontrolplanes.kamaji.clastix.io",
+    "cluster: list moduleinfoes.cluster.alauda.io",
+    "cluster: list clustermodules.cluster.alauda.io",
+    "cluster: get productbases.product.alauda.io/base",
+    "cluster: list resourcepatches.config.alauda.io",
     "cpaas-system: list clusters.cluster.x-k8s.io",
-    "cpaas-system: get clusterversionshadows.config.alauda.io/global",
+    "cpaas-system: list clusterversionshadows.config.alauda.io",
+    "cpaas-system: get configmaps/admin-acks",
+    "cpaas-system: get configmaps/admin-gates",
+    "cpaas-system: get configmaps/cvo-config",
 }
 WORKLOAD_GRANTS = {"cluster: get /version", "cluster: list nodes"}
 
