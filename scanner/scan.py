@@ -242,7 +242,11 @@ def platform_info(
         notes=(*discovery.notes, *notes),
         preflight=discovery.preflight,
         disabled_checks=discovery.disabled_checks,
-        gates=gates_for(discovery.gates, context.target.version) if discovery.gates else None,
+        gates=(
+            gates_for(discovery.gates, context.target.version)
+            if discovery.gates is not None
+            else None
+        ),
         resource_patches=(
             len(discovery.resource_patches) if discovery.resource_patches is not None else None
         ),

@@ -381,6 +381,9 @@ def test_productbase_gives_the_current_version_before_43(
     path = next(f for f in by_context(report)["g-old"]["findings"] if f["rule"] == "upgrade-path")
     assert path["severity"] == "info" and "4.1" in path["message"]
     assert any(n.startswith("clusterversionshadows") for n in platform["notes"])
+    # ConfigMaps that do not exist are empty (nothing disabled, no gate); read, not unknown.
+    assert platform["disabled_checks"] == [] and platform["gates"] == []
+    assert by_context(report)["g-old"]["extensions"] == []
     # --from still wins.
     _, flagged = scan(cli, gate_fleet, "g-old", "--context", "w-ok")
     assert flagged["platform"]["current_version_source"] == "flag"
