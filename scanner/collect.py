@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import re
 import threading
 import time
 from collections import Counter
@@ -21,8 +22,16 @@ from scanner.inputs.targets import Target
 from scanner.kube.client import ClientFactory, ConfigProblem
 from scanner.kube.errors import FetchError
 from scanner.kube.reader import BUDGET_MARGIN, Reader, ReadOptions, dig
-from scanner.model import ErrorCategory, NodeSummary, Observation, ScanError
-from scanner.versions import VersionError, parse_version_info
+from scanner.model import (
+    DeprecatedRequest,
+    DisruptionBudget,
+    ErrorCategory,
+    NodeSummary,
+    Observation,
+    PlanInputs,
+    ScanError,
+)
+from scanner.versions import KubeVersion, VersionError, parse_version_info
 
 __all__ = ["BUDGET_MARGIN", "CollectOptions", "Collector", "KubeCollector", "collect_all"]
 
@@ -30,11 +39,21 @@ log = logging.getLogger(__name__)
 
 Collector = Callable[[Target], Observation]
 Progress = Callable[[int, int], None]
+# Whether a cluster at this version needs an upgrade plan (its path is not empty).
+PlanGoal = Callable[[KubeVersion], bool]
 
 VERSION_PATH = "/version"
 NODES_PATH = "/api/v1/nodes"
 VERSION_BODY_LIMIT = 1 << 20  # a /version document is a few hundred bytes
 NODES_BODY_LIMIT = 64 << 20  # one page of at most `page_size` nodes
+METRICS_PATH = "/metrics"
+METRICS_BODY_LIMIT = 256 << 20  # a large API server's /metrics is tens of MB; read streamed
+DEPRECATED_FAMILY = b"apiserver_requested_deprecated_apis{"
+APIS_PATH = "/apis"
+APIS_BODY_LIMIT = 4 << 20
+PDB_PATH = "/apis/policy/v1/poddisruptionbudgets"
+PDB_BODY_LIMIT = 32 << 20  # one page
+_LABEL = re.compile(rb'(\w+)="((?:[^"\\]|\\.)*)"')
 
 
 @dataclass(frozen=True)
@@ -48,8 +67,9 @@ class CollectOptions(ReadOptions):
 class KubeCollector:
     """Collects ``/version`` and, optionally, the node list through the kubernetes client."""
 
-    def __init__(self, options: CollectOptions) -> None:
+    def __init__(self, options: CollectOptions, plan_goal: PlanGoal | None = None) -> None:
         self.options = options
+        self._plan_goal = plan_goal
         # A cluster reads /version and nodes at once: two connections per cluster in flight.
         self._factory = ClientFactory(options.timeout, pool_size=2 * options.concurrency)
 
@@ -80,6 +100,9 @@ class KubeCollector:
                 version = parse_version_info(version_doc)
             except VersionError as exc:
                 raise FetchError(ErrorCategory.INVALID_RESPONSE, f"/version: {exc}") from None
+            # Only a cluster that must move is asked the plan's reads (beside the nodes).
+            needs_plan = self._plan_goal is not None and self._plan_goal(version)
+            plan_inputs = read_plan_inputs(reader) if needs_plan else None
         except FetchError as exc:
             return _failed(target, exc.as_scan_error(), started)  # nodes finish on their own
         finally:
@@ -92,6 +115,7 @@ class KubeCollector:
             nodes=summary,
             nodes_error=nodes_error,
             duration_seconds=_since(started),
+            plan_inputs=plan_inputs,
         )
 
 
@@ -106,6 +130,115 @@ def list_nodes(reader: Reader) -> NodeSummary:
         kubelets[str(info.get("kubeletVersion") or "unknown")] += 1
         runtimes[str(info.get("containerRuntimeVersion") or "unknown")] += 1
     return NodeSummary(count, dict(kubelets), dict(runtimes))
+
+
+def read_plan_inputs(reader: Reader) -> PlanInputs:
+    """The plan's three reads at once: the deprecated-API family of ``/metrics``, the
+    group/versions ``/apis`` serves, and the PodDisruptionBudgets. Each that fails is kept
+    as its reason (a 403 on ``/metrics`` is common): "usage unknown", never "none"."""
+    results: dict[str, Any] = {}
+
+    def run(name: str, read: Callable[[], Any]) -> None:
+        try:
+            results[name] = read()
+        except FetchError as exc:
+            results[name] = exc
+        except Exception as exc:  # a bug must not lose the cluster: keep it as a value
+            log.debug("unexpected error in the plan read %s", name, exc_info=True)
+            message = f"unexpected {type(exc).__name__} (please report)"
+            results[name] = FetchError(ErrorCategory.INVALID_RESPONSE, message)
+
+    reads: dict[str, Callable[[], Any]] = {
+        "requested": lambda: requested_deprecated(reader),
+        "served": lambda: served_group_versions(reader),
+        "budgets": lambda: disruption_budgets(reader),
+    }
+    threads = [
+        threading.Thread(target=run, args=item, name=f"plan-{item[0]}", daemon=True)
+        for item in reads.items()
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(max(0.0, reader.deadline - time.monotonic()) + 0.5)
+
+    def part(name: str) -> tuple[Any, str]:
+        found = results.get(name)
+        if found is None:
+            return None, "no answer within the budget"
+        if isinstance(found, FetchError):
+            return None, f"{found.category.value}: {found.message}"
+        return found, ""
+
+    requested, requested_error = part("requested")
+    served, served_error = part("served")
+    budgets, budgets_error = part("budgets")
+    return PlanInputs(requested, requested_error, served, served_error, budgets, budgets_error)
+
+
+def requested_deprecated(reader: Reader) -> tuple[DeprecatedRequest, ...]:
+    lines = reader.get_lines(METRICS_PATH, prefix=DEPRECATED_FAMILY, limit=METRICS_BODY_LIMIT)
+    return parse_deprecated(lines)
+
+
+def parse_deprecated(lines: Sequence[bytes]) -> tuple[DeprecatedRequest, ...]:
+    """``apiserver_requested_deprecated_apis{group=...,version=...,resource=...} 1`` lines as
+    requests; a series with value 0 (none since the last restart) is not a request."""
+    found: dict[tuple[str, ...], DeprecatedRequest] = {}
+    for line in lines:
+        labels_end = line.rfind(b"}")
+        value = line[labels_end + 1 :].strip().split(b" ")[0] if labels_end > 0 else b""
+        try:
+            if float(value) <= 0:
+                continue
+        except ValueError:
+            continue
+        labels = {
+            key.decode(): text.decode("utf-8", "replace")
+            for key, text in _LABEL.findall(line[:labels_end])
+        }
+        request = DeprecatedRequest(
+            group=labels.get("group", ""),
+            version=labels.get("version", ""),
+            resource=labels.get("resource", ""),
+            subresource=labels.get("subresource", ""),
+            removed_release=labels.get("removed_release", ""),
+        )
+        if request.version and request.resource:
+            found.setdefault(
+                (request.group, request.version, request.resource, request.subresource), request
+            )
+    return tuple(found.values())
+
+
+def served_group_versions(reader: Reader) -> frozenset[str]:
+    """``group/version`` of every API group version ``/apis`` lists (``v1`` for the core)."""
+    document = reader.get_json(APIS_PATH, limit=APIS_BODY_LIMIT)
+    served = {"v1"}
+    for group in document.get("groups") or ():
+        for version in (group.get("versions") or ()) if isinstance(group, dict) else ():
+            if isinstance(version, dict) and isinstance(version.get("groupVersion"), str):
+                served.add(version["groupVersion"])
+    return frozenset(served)
+
+
+def disruption_budgets(reader: Reader) -> tuple[DisruptionBudget, ...]:
+    budgets = []
+    for item in reader.list_items(PDB_PATH, limit=PDB_BODY_LIMIT):
+        meta, status = dig(item, "metadata"), dig(item, "status")
+        budgets.append(
+            DisruptionBudget(
+                namespace=str(meta.get("namespace") or ""),
+                name=str(meta.get("name") or ""),
+                disruptions_allowed=_count(status.get("disruptionsAllowed")),
+                expected_pods=_count(status.get("expectedPods")),
+            )
+        )
+    return tuple(budgets)
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 class _SharedClient:

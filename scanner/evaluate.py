@@ -23,17 +23,19 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scanner.exitcodes import ExitCode
-from scanner.inputs.policy import format_minor, latest_minor
+from scanner.inputs.policy import Minor, format_minor, latest_minor
+from scanner.inputs.removals import Removals
 from scanner.inputs.targets import Target
 from scanner.model import (
     ErrorCategory,
     Extension,
     Finding,
     Observation,
+    Plan,
     Role,
     ScanError,
     Severity,
@@ -60,6 +62,7 @@ from scanner.rules.context import (
     target_release,
 )
 from scanner.rules.path import upgrade_path
+from scanner.rules.plan import build_plan, plan_to
 from scanner.rules.platform import platform_findings
 from scanner.rules.waivers import apply_waivers
 
@@ -120,6 +123,7 @@ class _Draft:
     record: PlatformRecord | None = None
     record_only: bool = False
     discovery: Discovery | None = None
+    plan: Plan | None = None
 
 
 def evaluate(
@@ -133,13 +137,24 @@ def evaluate(
     today: dt.date | None = None,
     previous: Report | None = None,
     onboarding: bool = False,
+    removals: Removals | None = None,
+    plan_to: Minor | None = None,
 ) -> Report:
     """The one evaluation pass. One result per target, in target order, paired with its
-    observation by context; then the records no kubeconfig context covers."""
+    observation by context; then the records no kubeconfig context covers.
+
+    With ``removals`` every workload cluster that must move gets an upgrade plan (its
+    findings never change its status). With ``plan_to`` (the ``plan`` command) the plan to
+    that minor is all that is judged: its findings are the cluster's findings."""
     began = time.monotonic()
     by_context = {obs.context: obs for obs in observations}
     drafts = [
-        _draft(target, by_context.get(target.context) or seen, ctx, platform, onboarding)
+        _planned(
+            _draft(target, by_context.get(target.context) or seen, ctx, platform, onboarding),
+            ctx,
+            removals,
+            plan_to,
+        )
         for target, seen in _all_targets(targets, platform)
     ]
     findings, stale = apply_waivers([d.findings for d in drafts], waivers, today or _today())
@@ -153,17 +168,41 @@ def evaluate(
         tool_version=run.tool_version,
         generated_at=run.generated_at,
         duration_seconds=duration,
-        target=ctx.target.version,
+        target=ctx.target.version if plan_to is None else f"kubernetes-{format_minor(plan_to)}",
         from_version=ctx.from_release.version if ctx.from_release else None,
         policy=ctx.policy.ref,
         verdict=verdict,
         exit_code=int(exit_code_for(verdict, onboarding=onboarding)),
         clusters=clusters,
-        notes=_report_notes(targets, ctx, onboarding),
+        notes=_report_notes(targets, ctx, onboarding) if plan_to is None else _plan_notes(plan_to),
         metadata=metadata,
         changes=compare(previous, clusters) if previous is not None else None,
         platform=platform.info if platform is not None else None,
     )
+
+
+def _planned(
+    draft: _Draft, ctx: EvaluationContext, removals: Removals | None, goal: Minor | None
+) -> _Draft:
+    """The draft with its upgrade plan, when plans are on and the cluster must move."""
+    version = draft.obs.version
+    if goal is not None and (version is None or draft.error is not None or removals is None):
+        return replace(draft, findings=[], path=())  # the plan command judges plans only
+    if removals is None or version is None or draft.error is not None:
+        return draft
+    if goal is not None:
+        path = plan_to(goal, version)
+        plan = (
+            build_plan(draft.target.context, draft.obs, path, removals, ctx.policy)
+            if path
+            else None
+        )
+        findings = list(plan.findings) if plan else []
+        return replace(draft, findings=findings, path=path, plan=plan)
+    if draft.target.role is not Role.WORKLOAD or not draft.path:
+        return draft
+    plan = build_plan(draft.target.context, draft.obs, draft.path, removals, ctx.policy)
+    return replace(draft, plan=plan)
 
 
 def _all_targets(
@@ -241,6 +280,7 @@ def _judge(draft: _Draft, findings: Sequence[Finding]) -> ClusterResult:
         recorded_version=draft.record.version if draft.record else None,
         upgrade_controller=_of_cluster(draft, lambda d: d.controllers),
         extensions=_extensions(draft),
+        plan=draft.plan,
     )
 
 
@@ -360,6 +400,14 @@ def _timing(run: Run, began: float) -> tuple[float, dict[str, Any]]:
     stages["evaluate"] = round(finished - began, 4)
     stages.update({key: value for key, value in run.stages.items() if key == "discover"})
     return finished - run.started, {**run.metadata, "stages_seconds": stages}
+
+
+def _plan_notes(goal: Minor) -> tuple[str, ...]:
+    return (
+        f"Each cluster below Kubernetes {format_minor(goal)} gets its path one minor at a time "
+        "and what breaks at each step: removed APIs clients still request, kubelets outside "
+        "the skew policy, nodes on Docker, disruption budgets that block drains.",
+    )
 
 
 def _today() -> dt.date:

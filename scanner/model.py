@@ -98,6 +98,38 @@ class NodeSummary:
 
 
 @dataclass(frozen=True)
+class DeprecatedRequest:
+    """One series of ``apiserver_requested_deprecated_apis``: clients asked for this API."""
+
+    group: str
+    version: str
+    resource: str
+    subresource: str = ""
+    removed_release: str = ""  # the metric's own label, e.g. "1.25"
+
+
+@dataclass(frozen=True)
+class DisruptionBudget:
+    namespace: str
+    name: str
+    disruptions_allowed: int
+    expected_pods: int
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """What a cluster that must move was asked for its upgrade plan. A part that could not be
+    read is ``None`` with the reason in ``*_error``: never "nothing found"."""
+
+    requested: tuple[DeprecatedRequest, ...] | None = None  # from GET /metrics
+    requested_error: str = ""
+    served: frozenset[str] | None = None  # group/versions from GET /apis
+    served_error: str = ""
+    budgets: tuple[DisruptionBudget, ...] | None = None  # policy/v1 PDBs, all namespaces
+    budgets_error: str = ""
+
+
+@dataclass(frozen=True)
 class Observation:
     """What collection learned about one target: a version, or an error, never both missing."""
 
@@ -107,6 +139,7 @@ class Observation:
     error: ScanError | None = None
     duration_seconds: float = 0.0
     nodes_error: ScanError | None = None
+    plan_inputs: PlanInputs | None = None  # read only for a cluster whose upgrade has a path
 
 
 @dataclass(frozen=True)
@@ -372,3 +405,52 @@ class PolicyRef:
 
     def to_dict(self) -> dict[str, str]:
         return {"id": self.id, "source": self.source, "sha256": self.sha256}
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    """One minor of an upgrade path and what breaks when the control plane reaches it."""
+
+    to: str
+    findings: tuple[Finding, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"to": self.to, "findings": [f.to_dict() for f in self.findings]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PlanStep:
+        found = tuple(Finding.from_dict(f) for f in data.get("findings") or ())
+        return cls(str(data["to"]), found)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A cluster's upgrade plan: its path one minor at a time, with what breaks at each step.
+    Its findings never change the cluster's status (SPEC 9); they are counted apart."""
+
+    to: str
+    steps: tuple[PlanStep, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(f for step in self.steps for f in step.findings)
+
+    @property
+    def blockers(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.BLOCKER)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "to": self.to,
+            "steps": [step.to_dict() for step in self.steps],
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Plan:
+        return cls(
+            to=str(data["to"]),
+            steps=tuple(PlanStep.from_dict(s) for s in data.get("steps") or ()),
+            notes=tuple(str(n) for n in data.get("notes") or ()),
+        )

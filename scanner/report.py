@@ -14,6 +14,7 @@ from scanner.model import (
     Finding,
     Gate,
     NodeSummary,
+    Plan,
     PolicyRef,
     Preflight,
     Role,
@@ -56,6 +57,7 @@ class ClusterResult:
     upgrade_controller: UpgradeController | None = None
     # Its extensions (ModuleInfos); None: not read, () none installed.
     extensions: tuple[Extension, ...] | None = None
+    plan: Plan | None = None  # None: no plan computed (it need not move, or --no-plan)
 
     def __post_init__(self) -> None:
         if not self.kind_source:  # reports from before discovery: only an inventory set kinds
@@ -93,6 +95,7 @@ class ClusterResult:
             "extensions": (
                 [e.to_dict() for e in self.extensions] if self.extensions is not None else None
             ),
+            "plan": self.plan.to_dict() if self.plan else None,
         }
 
     @classmethod
@@ -128,6 +131,7 @@ class ClusterResult:
                 if data.get("extensions") is not None
                 else None
             ),
+            plan=Plan.from_dict(data["plan"]) if data.get("plan") else None,
         )
 
 
@@ -212,6 +216,10 @@ class Summary:
     blocked: int
     unknown: int
     waived: int = 0
+    plan_blockers: int = 0  # blockers on the way, in every cluster's upgrade plan
+    must_move: int = 0  # clusters with an upgrade plan
+    plan_steps: int = 0  # their steps, in total
+    removed_apis_in_use: int = 0  # distinct removed APIs clients still request on the way
 
     @classmethod
     def of(cls, clusters: Sequence[ClusterResult]) -> Summary:
@@ -225,6 +233,18 @@ class Summary:
             blocked=count(Status.BLOCKED),
             unknown=count(Status.UNKNOWN),
             waived=sum(1 for c in clusters for f in c.findings if f.waiver is not None),
+            plan_blockers=sum(c.plan.blockers for c in clusters if c.plan),
+            must_move=sum(1 for c in clusters if c.plan),
+            plan_steps=sum(len(c.plan.steps) for c in clusters if c.plan),
+            removed_apis_in_use=len(
+                {
+                    f.id.split("/", 2)[2]
+                    for c in clusters
+                    if c.plan
+                    for f in c.plan.findings
+                    if f.rule == "removed-api"
+                }
+            ),
         )
 
     def to_dict(self) -> dict[str, int]:
@@ -235,6 +255,10 @@ class Summary:
             "blocked": self.blocked,
             "unknown": self.unknown,
             "waived": self.waived,
+            "plan_blockers": self.plan_blockers,
+            "must_move": self.must_move,
+            "plan_steps": self.plan_steps,
+            "removed_apis_in_use": self.removed_apis_in_use,
         }
 
 

@@ -19,10 +19,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from scanner import __version__
-from scanner.collect import CollectOptions, KubeCollector, Progress, collect_all
+from scanner.collect import CollectOptions, KubeCollector, PlanGoal, Progress, collect_all
 from scanner.errors import PolicyError, UsageError
 from scanner.evaluate import Platform, Run, evaluate
-from scanner.inputs.policy import Policy, format_minor, load_policy
+from scanner.inputs.policy import Minor, Policy, format_minor, load_policy
+from scanner.inputs.removals import load_removals
 from scanner.inputs.selection import Selected, Selection, load_selection, select_all
 from scanner.inputs.targets import Target, platform_base, select_candidates
 from scanner.kube.reader import ReadOptions
@@ -37,6 +38,7 @@ from scanner.rules.context import (
     scan_context,
     target_release,
 )
+from scanner.rules.plan import needs_plan_for, needs_plan_to
 from scanner.rules.platform import gates_for
 from scanner.versions import VersionError, normalize_platform_version
 
@@ -60,6 +62,7 @@ class ScanRequest:
     previous: Callable[[], Report | None] | None = None
     # Recorded clusters without a context are scanned through the platform (its
     # /kubernetes/<cluster> proxy) when its address is known; the selection carries the flags.
+    plans: bool = True  # upgrade plans for the clusters that must move (--no-plan: off)
 
 
 @dataclass(frozen=True)
@@ -102,14 +105,18 @@ def run_scan(request: ScanRequest, *, progress: Progress | None = None) -> Repor
         # Nothing can be judged without the current version: fail before collecting.
         discovery = job.result() if job else None
         resolved = resolve_current(plan.policy, request, discovery)
-    observations = collect_targets(plan.targets, request.collect, progress)
+    removals = load_removals() if request.plans else None
+    goal_ctx = plan.context or (resolved[0] if resolved else _window_context(plan, request))
+    needs_plan = needs_plan_for(goal_ctx) if removals is not None and goal_ctx else None
+    observations = collect_targets(plan.targets, request.collect, progress, needs_plan)
     if job is not None and discovery is None:
         discovery = job.result()
     context, source, notes = resolved or resolve_current(plan.policy, request, discovery)
     platform = _platform(plan, request, context, discovery, source, notes)
     if platform.coverage is not None and platform.coverage.proxied:
         # A second wave: these targets are known only once discovery has answered.
-        observations += collect_targets(platform.coverage.proxied, request.collect, progress)
+        proxied = platform.coverage.proxied
+        observations += collect_targets(proxied, request.collect, progress, needs_plan)
     collected = time.monotonic()
     stages = {"load": round(loaded - started, 4), "collect": round(collected - loaded, 4)}
     if discovery is not None:
@@ -130,7 +137,16 @@ def run_scan(request: ScanRequest, *, progress: Progress | None = None) -> Repor
         waivers=request.waivers,
         today=dt.datetime.now(dt.UTC).date(),
         previous=request.previous() if request.previous else None,
+        removals=removals,
     )
+
+
+def _window_context(plan: Plan, request: ScanRequest) -> EvaluationContext | None:
+    """The context the plan reads are decided with, before the current version is known: a
+    ``window`` target needs none (a ``latest`` one was resolved before collecting)."""
+    if target_release(plan.policy, request.target).rule != "window":
+        return None
+    return scan_context(plan.policy, request.target, None)
 
 
 def _platform(
@@ -297,11 +313,44 @@ def run_onboarding(
     return evaluate(targets, observations, context, run, onboarding=True)
 
 
+def run_plan(
+    *,
+    to: Minor,
+    selection: Selection,
+    policy_path: str | None,
+    options: CollectOptions,
+    command_line: str,
+    progress: Progress | None = None,
+) -> Report:
+    """``plan --to MINOR``: every selected cluster below ``to`` gets its plan to it (no
+    platform gate, no window). A cluster's status is its plan's: BLOCKED when something
+    breaks on the way, WARN on a warning, PASS when nothing does or it is there already."""
+    started = time.monotonic()
+    generated_at = _now()
+    policy = load_policy(policy_path)
+    newest = max(policy.releases.values(), key=lambda r: _release_key(r.version))
+    context = scan_context(policy, newest.version, None, check_onboarding=False)
+    selected = select_all(selection)
+    removals = load_removals()
+    observations = collect_targets(selected.targets, options, progress, needs_plan_to(to))
+    metadata = run_metadata(command_line, options, context)
+    metadata.update(rule="plan", window=[], plan_to=format_minor(to))
+    run = Run(__version__, generated_at, metadata, duration_seconds=time.monotonic() - started)
+    return evaluate(selected.targets, observations, context, run, removals=removals, plan_to=to)
+
+
+def _release_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
 def collect_targets(
-    targets: Sequence[Target], options: CollectOptions, progress: Progress | None = None
+    targets: Sequence[Target],
+    options: CollectOptions,
+    progress: Progress | None = None,
+    needs_plan: PlanGoal | None = None,
 ) -> list[Observation]:
     """Collect through the real client; tests of other stages pass plain observations."""
-    kube = KubeCollector(options)
+    kube = KubeCollector(options, needs_plan)
     try:
         return collect_all(
             targets,

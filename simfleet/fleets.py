@@ -73,6 +73,35 @@ def demo() -> list[ClusterSpec]:
         ),
         ClusterSpec("hosted-tenant", "v1.33.3-1", node_count=2, latency=0.02),
         ClusterSpec("legacy-dc", "v1.28.15", failure=Failure.REFUSED),
+        # Far behind: its plan to the window shows what breaks at each step on the way.
+        ClusterSpec(
+            "legacy-edge",
+            "v1.24.17",
+            nodes=(
+                NodeSpec(),
+                NodeSpec(kubelet_version="v1.22.17"),
+                NodeSpec(container_runtime="docker://20.10.24"),
+            ),
+            latency=0.03,
+            deprecated_requests=(
+                {
+                    "group": "policy",
+                    "version": "v1beta1",
+                    "resource": "podsecuritypolicies",
+                    "removed_release": "1.25",
+                },
+                {
+                    "group": "autoscaling",
+                    "version": "v2beta2",
+                    "resource": "horizontalpodautoscalers",
+                    "removed_release": "1.26",
+                },
+            ),
+            pdbs=(
+                {"namespace": "payments", "name": "ledger", "allowed": 0, "expected": 2},
+                {"namespace": "web", "name": "frontend", "allowed": 1, "expected": 3},
+            ),
+        ),
         # Recorded on the platform, absent from the demo kubeconfig: reached through the proxy.
         ClusterSpec("dr-standby", "v1.32.6-3", node_count=3, latency=0.02),
     ]
@@ -221,6 +250,7 @@ def demo_platform() -> PlatformSpec:
         PlatformCluster(
             "legacy-dc", version="v1.28.15", capi=True, infrastructure="UserProvisionedCluster"
         ),
+        PlatformCluster("legacy-edge", type="Imported", version="v1.24.17"),
         PlatformCluster("dr-standby", version="v1.32.6-3", capi=True, infrastructure="DCSCluster"),
     ]
     checks = (

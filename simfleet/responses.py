@@ -202,3 +202,98 @@ def list_page(items: list[dict[str, Any]], limit: int, continue_token: str) -> d
 def uid_for(name: str) -> str:
     """A stable object uid, as every API object has one."""
     return str(uuid.uuid5(uuid.NAMESPACE_DNS, f"{name}.simfleet.invalid"))
+
+
+# Group/versions every simulated API server serves, whatever its minor (a small, real set).
+_SERVED = (
+    "apps/v1",
+    "batch/v1",
+    "policy/v1",
+    "networking.k8s.io/v1",
+    "rbac.authorization.k8s.io/v1",
+    "storage.k8s.io/v1",
+    "autoscaling/v2",
+    "coordination.k8s.io/v1",
+)
+
+
+def apis_document(spec: ClusterSpec) -> dict[str, Any]:
+    """``GET /apis`` (an APIGroupList): the standard group/versions plus those of the
+    deprecated APIs clients request (still served, or they could not be requested)."""
+    served = list(_SERVED) + [
+        f"{r['group']}/{r['version']}" for r in spec.deprecated_requests if r.get("group")
+    ]
+    groups: dict[str, list[str]] = {}
+    for group_version in dict.fromkeys(served):
+        group, _, version = group_version.partition("/")
+        groups.setdefault(group, []).append(version)
+    return {
+        "kind": "APIGroupList",
+        "apiVersion": "v1",
+        "groups": [
+            {
+                "name": group,
+                "versions": [{"groupVersion": f"{group}/{v}", "version": v} for v in versions],
+                "preferredVersion": {
+                    "groupVersion": f"{group}/{versions[0]}",
+                    "version": versions[0],
+                },
+            }
+            for group, versions in groups.items()
+        ],
+    }
+
+
+def metrics_text(spec: ClusterSpec) -> bytes:
+    """A ``/metrics`` body: ``metrics_padding`` bytes of other families, then the deprecated
+    API family (one series per request), then more padding, as an API server interleaves them."""
+    family = [
+        "# HELP apiserver_requested_deprecated_apis [STABLE] Gauge of deprecated APIs that have "
+        "been requested, broken out by API group, version, resource, subresource, and "
+        "removed_release.",
+        "# TYPE apiserver_requested_deprecated_apis gauge",
+    ]
+    for r in spec.deprecated_requests:
+        labels = ",".join(
+            f'{key}="{r.get(key, "")}"'
+            for key in ("group", "removed_release", "resource", "subresource", "version")
+        )
+        family.append(f"apiserver_requested_deprecated_apis{{{labels}}} 1")
+    half = _padding(spec.metrics_padding // 2, spec.name)
+    return half + ("\n".join(family) + "\n").encode() + half
+
+
+def _padding(size: int, seed: str) -> bytes:
+    line = (
+        'apiserver_request_duration_seconds_bucket{component="apiserver",dry_run="",group="",'
+        'resource="pods",scope="namespace",subresource="",verb="LIST",version="v1",le="%d"} %d\n'
+    )
+    chunks, total, i = [], 0, 0
+    while total < size:
+        text = (line % (i, i * 7)).encode()
+        chunks.append(text)
+        total += len(text)
+        i += 1
+    return b"".join(chunks)
+
+
+def pdb_items(spec: ClusterSpec) -> list[dict[str, Any]]:
+    return [
+        {
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
+            "metadata": {
+                "name": p["name"],
+                "namespace": p.get("namespace", "default"),
+                "uid": uid_for(f"{spec.name}/pdb/{p['name']}"),
+            },
+            "spec": {"minAvailable": p.get("expected", 1)},
+            "status": {
+                "disruptionsAllowed": int(p.get("allowed", 0)),
+                "expectedPods": int(p.get("expected", 1)),
+                "currentHealthy": int(p.get("expected", 1)),
+                "desiredHealthy": int(p.get("expected", 1)),
+            },
+        }
+        for p in spec.pdbs
+    ]

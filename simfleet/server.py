@@ -318,6 +318,29 @@ class LoopServer:
         key = platform.route(spec.platform, path) if spec.platform is not None else None
         if key is not None and spec.platform is not None:
             return await self._platform(spec.platform, key, request, writer, path)
+        if path == "/apis":
+            await _send_json(writer, 200, responses.apis_document(spec), keep)
+            return keep
+        if path == "/metrics":
+            if spec.metrics_status != 200:
+                message = f'forbidden: User "simfleet-admin" cannot get path "{path}"'
+                await _send_status(writer, spec.metrics_status, message, keep)
+                return keep
+            body = responses.metrics_text(spec)
+            await _send(writer, 200, body, "text/plain; version=0.0.4; charset=utf-8", keep)
+            return keep
+        if path == "/apis/policy/v1/poddisruptionbudgets":
+            limit = int(request.query.get("limit") or 0)
+            page = responses.list_page(
+                responses.pdb_items(spec), limit, request.query.get("continue", "")
+            )
+            await _send_json(
+                writer,
+                200,
+                {"apiVersion": "policy/v1", "kind": "PodDisruptionBudgetList", **page},
+                keep,
+            )
+            return keep
         if path in ("/healthz", "/livez", "/readyz"):
             await _send(writer, 200, b"ok", "text/plain; charset=utf-8", keep)
             return keep

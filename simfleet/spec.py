@@ -75,6 +75,13 @@ class ClusterSpec:
     exec_mode: ExecMode = "ok"
     missing_client_cert: bool = False  # kubeconfig points at a client cert file that is absent
     platform: PlatformSpec | None = None  # the platform APIs a global cluster serves
+    # Upgrade-plan reads. Series of apiserver_requested_deprecated_apis with value 1:
+    # {group, version, resource[, subresource, removed_release]}.
+    deprecated_requests: Sequence[Mapping[str, str]] = ()
+    metrics_status: int = 200  # e.g. 403: RBAC forbids /metrics (common)
+    metrics_padding: int = 64_000  # bytes of other metric families around the family
+    # PodDisruptionBudgets: {namespace, name, allowed, expected}.
+    pdbs: Sequence[Mapping[str, Any]] = ()
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
@@ -99,6 +106,8 @@ class ClusterSpec:
             object.__setattr__(self, "nodes", tuple(self.nodes))
         if self.node_items is not None:
             object.__setattr__(self, "node_items", tuple(self.node_items))
+        object.__setattr__(self, "deprecated_requests", tuple(self.deprecated_requests))
+        object.__setattr__(self, "pdbs", tuple(self.pdbs))
 
     @property
     def reported_major_minor(self) -> tuple[str, str]:

@@ -98,7 +98,10 @@ def test_json_to_stdout_is_parseable(cli: Any, demo_fleet: RunningFleet) -> None
         "policy", "verdict", "exit_code", "summary", "clusters",
     }  # fmt: skip
     assert required <= set(report)
-    assert set(report["summary"]) == {"total", "pass", "warn", "blocked", "unknown", "waived"}
+    assert set(report["summary"]) == {
+        "total", "pass", "warn", "blocked", "unknown", "waived",
+        "plan_blockers", "must_move", "plan_steps", "removed_apis_in_use",
+    }  # fmt: skip
     assert len(report["policy"]["sha256"]) == 64
 
 

@@ -42,7 +42,9 @@ CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding"}
 # Exactly what the scanner reads: discovery lists the three cluster kinds and gets one object.
 GLOBAL_GRANTS = {
     "cluster: get /version",
+    "cluster: get /metrics",
     "cluster: list nodes",
+    "cluster: list poddisruptionbudgets.policy",
     "cluster: list clusters.platform.tkestack.io",
     "cluster: list tenantcontrolplanes.kamaji.clastix.io",
     "cluster: list moduleinfoes.cluster.alauda.io",
@@ -55,7 +57,12 @@ GLOBAL_GRANTS = {
     "cpaas-system: get configmaps/admin-gates",
     "cpaas-system: get configmaps/cvo-config",
 }
-WORKLOAD_GRANTS = {"cluster: get /version", "cluster: list nodes"}
+WORKLOAD_GRANTS = {
+    "cluster: get /version",
+    "cluster: get /metrics",
+    "cluster: list nodes",
+    "cluster: list poddisruptionbudgets.policy",
+}
 
 Obj = dict[str, Any]
 

@@ -611,7 +611,8 @@ def test_build_report_fields_and_notes() -> None:
     assert built.notes == ("The 4.3 window applies to every workload cluster whatever its kind.",)
     assert built.metadata == {"host": "ci"}
     assert built.summary.to_dict() == {
-        "total": 2, "pass": 1, "warn": 0, "blocked": 1, "unknown": 0, "waived": 0
+        "total": 2, "pass": 1, "warn": 0, "blocked": 1, "unknown": 0, "waived": 0,
+        "plan_blockers": 0, "must_move": 0, "plan_steps": 0, "removed_apis_in_use": 0,
     }  # fmt: skip
     assert (
         only(built.clusters[1], "window").remediation

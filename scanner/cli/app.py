@@ -6,7 +6,7 @@ import click
 
 from scanner import __version__
 from scanner.cli.attach import attach
-from scanner.cli.inspect import contexts, onboarding, policy_command
+from scanner.cli.inspect import contexts, onboarding, plan_command, policy_command
 from scanner.cli.reports import diff, report
 from scanner.cli.scan import scan
 
@@ -27,5 +27,5 @@ def cli() -> None:
     """
 
 
-for _command in (scan, report, diff, attach, onboarding, policy_command, contexts):
+for _command in (scan, plan_command, report, diff, attach, onboarding, policy_command, contexts):
     cli.add_command(_command)

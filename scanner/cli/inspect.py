@@ -13,6 +13,7 @@ from scanner.cli.options import (
     TIMEOUT,
     candidate_options,
     collect_option_group,
+    output_options,
     platform_proxy_options,
     selection_options,
     ui_options,
@@ -35,6 +36,53 @@ def onboarding(**opts: Any) -> int:
     progress = ui.start()
     result = run_onboarding(
         target=opts["target"],
+        selection=selection(opts),
+        policy_path=opts["policy_path"],
+        options=collect_options(opts),
+        command_line=command_line(),
+        progress=progress,
+    )
+    ui.finish()
+    write_reports(result, Outputs.parse(opts), ui)
+    return result.exit_code
+
+
+def _minor(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, int]:
+    from scanner.versions import VersionError, parse_minor
+
+    try:
+        return parse_minor(value)
+    except VersionError:
+        raise click.BadParameter(f"{value!r} is not a Kubernetes minor like 1.35") from None
+
+
+@click.command("plan")
+@click.option(
+    "--to",
+    "to",
+    required=True,
+    metavar="MINOR",
+    callback=_minor,
+    help="The Kubernetes minor to plan for, e.g. 1.35.",
+)
+@selection_options
+@POLICY
+@collect_option_group
+@output_options
+@ui_options
+def plan_command(**opts: Any) -> int:
+    """Plan every selected cluster's way to a Kubernetes minor: what breaks at each step.
+
+    Exit 0 when nothing breaks on the way, 1 when something does, 3 when a cluster could not
+    be read.
+    """
+    from scanner.cli.emit import write_reports
+    from scanner.scan import run_plan
+
+    ui = Ui.parse(opts)
+    progress = ui.start()
+    result = run_plan(
+        to=opts["to"],
         selection=selection(opts),
         policy_path=opts["policy_path"],
         options=collect_options(opts),

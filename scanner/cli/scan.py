@@ -67,6 +67,12 @@ if TYPE_CHECKING:
 @attach_options
 @NO_DISCOVERY
 @platform_proxy_options
+@click.option(
+    "--no-plan",
+    is_flag=True,
+    help="No upgrade plans: do not ask the clusters that must move for /metrics, /apis and "
+    "their disruption budgets.",
+)
 @ui_options
 def scan(**opts: Any) -> int:
     """Collect versions, evaluate the upgrade rules, report a verdict."""
@@ -91,6 +97,7 @@ def scan(**opts: Any) -> int:
             collect=collect_options(opts),
             command_line=command_line(),
             discovery=not opts["no_discovery"],
+            plans=not opts["no_plan"],
             waivers=waivers,
             previous=functools.partial(previous_report, directory) if directory else None,
         )

@@ -21,11 +21,12 @@ Patch = tuple[int, int, int]  # a Kubernetes release, (1, 19, 0)
 class Checker:
     """Type and value checks that raise one-line errors naming the file and the key."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, label: str = "policy") -> None:
         self.path = path
+        self.label = label  # what the file is, first word of every message
 
     def fail(self, where: str, problem: str) -> NoReturn:
-        raise PolicyError(f"policy {self.path}: {where + ': ' if where else ''}{problem}")
+        raise PolicyError(f"{self.label} {self.path}: {where + ': ' if where else ''}{problem}")
 
     def mapping(
         self,
@@ -144,16 +145,16 @@ def _describe(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-def read_yaml(data: bytes, path: str) -> Any:
-    """Parse a policy file's bytes strictly (UTF-8, no duplicate keys) into one document."""
+def read_yaml(data: bytes, path: str, label: str = "policy") -> Any:
+    """Parse a data file's bytes strictly (UTF-8, no duplicate keys) into one document."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise PolicyError(f"policy {path}: not UTF-8 text (byte {exc.start})") from None
+        raise PolicyError(f"{label} {path}: not UTF-8 text (byte {exc.start})") from None
     try:
         document = parse_yaml(text, unique_keys=True)
     except YamlProblem as exc:
-        raise PolicyError(f"policy {path}: invalid YAML{exc.with_position()}") from None
+        raise PolicyError(f"{label} {path}: invalid YAML{exc.with_position()}") from None
     if document is None:
-        raise PolicyError(f"policy {path}: the file is empty; expected a policy mapping")
+        raise PolicyError(f"{label} {path}: the file is empty; expected a {label} mapping")
     return document

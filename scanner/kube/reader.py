@@ -17,9 +17,9 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from scanner.kube.errors import FetchError, classify
 from scanner.model import ErrorCategory
@@ -27,6 +27,7 @@ from scanner.model import ErrorCategory
 log = logging.getLogger(__name__)
 
 ERROR_BODY_LIMIT = 64 << 10  # of an error answer only the Status message is used
+_T = TypeVar("_T")
 BUDGET_MARGIN = 2.0  # seconds on top of timeout * (retries + 1), for process scheduling
 
 
@@ -67,10 +68,24 @@ class Reader:
         self, path: str, *, limit: int, query: Sequence[tuple[str, Any]] = ()
     ) -> dict[str, Any]:
         """One GET of a JSON object with the retry rule, within the deadline."""
+        return self._retrying(path, lambda: self._get_once(path, limit, list(query)))
+
+    def get_lines(self, path: str, *, prefix: bytes, limit: int) -> list[bytes]:
+        """The lines of a text body that start with ``prefix`` (a Prometheus family of
+        ``/metrics``), read as a stream: only the kept lines and one chunk are ever held.
+        ``limit`` caps the whole body."""
+
+        def once() -> list[bytes]:
+            response = self._open(path, [], "text/plain")
+            return read_lines(response, prefix, limit, self.deadline, path)
+
+        return self._retrying(path, once)
+
+    def _retrying(self, path: str, read: Callable[[], _T]) -> _T:
         attempt = 0
         while True:
             try:
-                return self._get_once(path, limit, list(query))
+                return read()
             except Exception as exc:  # classified below; anything unknown is re-raised
                 error = exc if isinstance(exc, FetchError) else classify(exc, self.secrets)
                 attempt += 1
@@ -98,14 +113,17 @@ class Reader:
             if not token:
                 return
 
-    def _get_once(self, path: str, limit: int, query: list[tuple[str, Any]]) -> dict[str, Any]:
+    def _open(self, path: str, query: list[tuple[str, Any]], accept: str) -> Any:
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             raise FetchError(
                 ErrorCategory.TIMEOUT, f"no time left of the {self.options.budget:g}s budget"
             )
         timeout = min(self.options.timeout, remaining)
-        response = get_streaming(self.api_client, self.prefix + path, query, (timeout, timeout))
+        return get_streaming(self.api_client, self.prefix + path, query, (timeout, timeout), accept)
+
+    def _get_once(self, path: str, limit: int, query: list[tuple[str, Any]]) -> dict[str, Any]:
+        response = self._open(path, query, "application/json")
         body = read_capped(response, limit, self.deadline, path)
         try:
             document = json.loads(body)
@@ -120,7 +138,11 @@ class Reader:
 
 
 def get_streaming(
-    api_client: Any, path: str, query: list[tuple[str, Any]], timeout: tuple[float, float]
+    api_client: Any,
+    path: str,
+    query: list[tuple[str, Any]],
+    timeout: tuple[float, float],
+    accept: str = "application/json",
 ) -> Any:
     """GET through the client (its configuration, auth and TLS), returning the unread response.
 
@@ -134,7 +156,7 @@ def get_streaming(
         method="GET",
         resource_path=path,
         query_params=query,
-        header_params={"Accept": "application/json"},
+        header_params={"Accept": accept},
         auth_settings=["BearerToken"],
     )
     rest = api_client.call_api(
@@ -169,6 +191,41 @@ def read_capped(response: Any, limit: int, deadline: float, path: str) -> bytes:
                     ErrorCategory.INVALID_RESPONSE, f"{path}: body larger than {limit} bytes"
                 )
             chunks.append(chunk)
+    finally:
+        response.release_conn() if size <= limit else response.close()
+
+
+LINE_CHUNK = 1 << 20
+
+
+def read_lines(response: Any, prefix: bytes, limit: int, deadline: float, path: str) -> list[bytes]:
+    """The lines of a streamed body that start with ``prefix``; a chunk without the prefix
+    anywhere is skipped whole, so a 20 MB ``/metrics`` costs a few substring searches."""
+    kept: list[bytes] = []
+    size, tail = 0, b""
+    try:
+        while True:
+            if time.monotonic() > deadline:
+                raise FetchError(ErrorCategory.TIMEOUT, f"{path}: body not complete in time")
+            chunk = response.read1(LINE_CHUNK)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limit:
+                raise FetchError(
+                    ErrorCategory.INVALID_RESPONSE, f"{path}: body larger than {limit} bytes"
+                )
+            data = tail + chunk
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                tail = data
+                continue
+            block, tail = data[:cut], data[cut + 1 :]
+            if prefix in block:
+                kept.extend(line for line in block.split(b"\n") if line.startswith(prefix))
+        if tail.startswith(prefix):
+            kept.append(tail)
+        return kept
     finally:
         response.release_conn() if size <= limit else response.close()
 

@@ -28,8 +28,39 @@ def render(report: Report, options: RenderOptions) -> str:
     lines.extend(f"note: {terminal_text(note)}" for note in report.notes)
     if report.platform is not None:
         lines.extend(f"platform: {terminal_text(line)}" for line in platform_lines(report.platform))
+    lines.extend(f"plan: {terminal_text(line)}" for line in plan_lines(report))
     lines.append(render_verdict_line(report, options))
     return "\n".join(lines) + "\n"
+
+
+def plan_lines(report: Report) -> list[str]:
+    """One line per cluster with an upgrade plan, then the fleet's plan figures."""
+    lines = []
+    for cluster in report.clusters:
+        plan = cluster.plan
+        if plan is None:
+            continue
+        version = cluster.version.minor_text if cluster.version else "?"
+        path = " -> ".join([version, *(step.to for step in plan.steps)])
+        count = plan.blockers
+        first = next((f for f in plan.findings if f.severity.value == "blocker"), None)
+        text = f"{cluster.context} {path}: {count} blocker{'' if count == 1 else 's'} on the way"
+        if first is not None:
+            step = next(s.to for s in plan.steps if first in s.findings)
+            text += f" (first at {step}: {clip(first.message, _FINDING_WIDTH)})"
+        if plan.notes:
+            text += f"; {len(plan.notes)} note{'' if len(plan.notes) == 1 else 's'} in the report"
+        lines.append(text)
+    summary = report.summary
+    if summary.must_move:
+        lines.append(
+            f"{summary.must_move} cluster{'' if summary.must_move == 1 else 's'} must move, "
+            f"{summary.plan_steps} steps in total; {summary.removed_apis_in_use} removed "
+            f"API{'' if summary.removed_apis_in_use == 1 else 's'} still in use; "
+            f"{summary.plan_blockers} blocker{'' if summary.plan_blockers == 1 else 's'} "
+            "on the way"
+        )
+    return lines
 
 
 def render_verdict_line(report: Report, options: RenderOptions) -> str:

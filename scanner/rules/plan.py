@@ -1,0 +1,257 @@
+"""Upgrade plans (SPEC 9): for a cluster that must move, its path one minor at a time and, at
+each step, what breaks there. Plain data in (the observation, the removals data, the
+policy), a :class:`~scanner.model.Plan` out; no I/O.
+
+At the step where the control plane reaches minor S:
+- ``removed-api`` (blocker): an API that S stops serving and that clients still requested
+  (the API server's ``apiserver_requested_deprecated_apis``), with its replacement;
+- ``path-skew`` (blocker): kubelets that fall outside the skew policy at S (more than 3
+  minors behind; 2 for kubelets older than 1.25), naming the minor they must reach first;
+- ``path-runtime`` (blocker): nodes on ``docker://`` at the first step from 1.24 on
+  (dockershim is gone in 1.24; the platform's preflight rejects Docker);
+- ``drain-blocker`` (warning, at the first step): PodDisruptionBudgets that allow no
+  disruption while pods are expected, so node drains during the upgrade will hang.
+What could not be read is a note ("usage unknown"), never "none in use".
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+
+from scanner.inputs.policy import Minor, Policy, format_minor
+from scanner.inputs.removals import Removal, Removals
+from scanner.model import Finding, NodeSummary, Observation, Plan, PlanInputs, PlanStep, Severity
+from scanner.rules.context import EvaluationContext
+from scanner.rules.path import latest_rule, upgrade_path, window_rule
+from scanner.versions import KubeVersion, VersionError, parse_git_version, parse_minor
+
+DOCKERSHIM_REMOVED: Minor = (1, 24)
+RBAC = "deploy/rbac.yaml"
+
+
+def scan_path(ctx: EvaluationContext, version: KubeVersion) -> tuple[str, ...]:
+    """The path a workload cluster on ``version`` must take for the scan's target (the same
+    as its window or latest gate gives); empty when it need not move."""
+    release = ctx.target
+    if release.rule == "window":
+        return window_rule("", version, release)[1]
+    if release.rule == "latest" and ctx.from_release is not None:
+        return latest_rule("", version, release, ctx.from_release)[1]
+    return ()
+
+
+def needs_plan_for(ctx: EvaluationContext) -> Callable[[KubeVersion], bool]:
+    """Collection asks a cluster the plan's reads only when it must move."""
+    return lambda version: bool(scan_path(ctx, version))
+
+
+def needs_plan_to(goal: Minor) -> Callable[[KubeVersion], bool]:
+    return lambda version: version.minor_key < goal
+
+
+def plan_to(goal: Minor, version: KubeVersion) -> tuple[str, ...]:
+    return upgrade_path(version.minor_key, goal)
+
+
+def build_plan(
+    context: str,
+    obs: Observation,
+    path: Sequence[str],
+    removals: Removals,
+    policy: Policy,
+) -> Plan:
+    """The plan of one cluster along ``path`` (minors as ``"1.30"``, in order)."""
+    steps = [parse_minor(step) for step in path]
+    found: dict[Minor, list[Finding]] = defaultdict(list)
+    notes: list[str] = []
+    inputs = obs.plan_inputs
+    if inputs is None:
+        notes.append(
+            "removed-API usage and disruption budgets unknown: the cluster was not read live "
+            "(its plan reads are made only through a scan of the cluster itself)"
+        )
+        inputs = PlanInputs()
+    else:
+        _removed_apis(context, inputs, steps, removals, found, notes)
+        _drain_blockers(context, inputs, steps, found, notes)
+    if obs.nodes is None:
+        notes.append("kubelet skew and container runtimes on the way not checked: no node list")
+    else:
+        current = obs.version.minor_key if obs.version else None
+        _path_skew(context, obs.nodes, steps, current, policy, found)
+        _path_runtime(context, obs.nodes, steps, policy, found)
+    return Plan(
+        to=path[-1] if path else "",
+        steps=tuple(PlanStep(format_minor(s), tuple(found.get(s, ()))) for s in steps),
+        notes=tuple(notes),
+    )
+
+
+def _removed_apis(
+    context: str,
+    inputs: PlanInputs,
+    steps: Sequence[Minor],
+    removals: Removals,
+    found: dict[Minor, list[Finding]],
+    notes: list[str],
+) -> None:
+    on_path = [r for r in removals.removals if r.removed_in in steps]
+    if inputs.requested is None:
+        notes.append(
+            f"removed-API usage unknown: /metrics not read ({inputs.requested_error}); grant "
+            f"get on the non-resource URL /metrics ({RBAC}) to know, never read as none in use"
+        )
+        if inputs.served is not None:
+            served = sorted({f"{r.group_version} ({r.removed_in_text})" for r in on_path
+                             if r.group_version in inputs.served})  # fmt: skip
+            if served:
+                notes.append(
+                    "served by the cluster and removed on the way (usage unknown): "
+                    + ", ".join(served)
+                )
+        return
+    if inputs.served is None:
+        notes.append(f"served API versions not read (/apis: {inputs.served_error})")
+    for request in inputs.requested:
+        removal = removals.find(request.group, request.version, request.resource)
+        removed_in = removal.removed_in if removal else _minor(request.removed_release)
+        if removed_in is None or removed_in not in steps:
+            continue
+        found[removed_in].append(_removed_api(context, request.group, request.version,
+                                              request.resource, request.subresource,
+                                              removed_in, removal))  # fmt: skip
+
+
+def _removed_api(
+    context: str,
+    group: str,
+    version: str,
+    resource: str,
+    subresource: str,
+    removed_in: Minor,
+    removal: Removal | None,
+) -> Finding:
+    group_version = f"{group}/{version}" if group else version
+    what = f"{resource}/{subresource}" if subresource else resource
+    message = (
+        f"clients still request {what} in {group_version}, which Kubernetes "
+        f"{format_minor(removed_in)} no longer serves"
+    )
+    if removal is not None and removal.replacement.startswith("none"):
+        instead = removal.replacement.partition(":")[2].strip() or "its successor"
+        fix = (
+            f"stop relying on {group_version} {resource} (no replacement API; use {instead}) "
+            f"before the control plane reaches {format_minor(removed_in)} (see {removal.source})"
+        )
+    elif removal is not None:
+        fix = (
+            f"move manifests and API clients to {removal.replacement} before the control plane "
+            f"reaches {format_minor(removed_in)} (see {removal.source})"
+        )
+    else:
+        fix = (
+            f"move manifests and API clients off {group_version} before the control plane "
+            f"reaches {format_minor(removed_in)}"
+        )
+    ident = f"removed-api/{context}/{group or 'core'}/{version}/{resource}"
+    return Finding(ident, "removed-api", Severity.BLOCKER, message, fix)
+
+
+def _minor(text: str) -> Minor | None:
+    try:
+        return parse_minor(text) if text else None
+    except VersionError:
+        return None
+
+
+def _path_skew(
+    context: str,
+    nodes: NodeSummary,
+    steps: Sequence[Minor],
+    current: Minor | None,
+    policy: Policy,
+    found: dict[Minor, list[Finding]],
+) -> None:
+    by_minor: dict[Minor, dict[str, int]] = defaultdict(dict)
+    for raw, count in nodes.kubelet_versions.items():
+        try:
+            minor = parse_git_version(raw).minor_key
+        except VersionError:
+            continue
+        by_minor[minor][raw] = count
+    # Kubelets on the control plane's minor move with it, step by step (control plane, then
+    # nodes, at each minor); the ones already behind are the laggards this rule is about.
+    for kubelet, versions in sorted(by_minor.items()):
+        if current is None or kubelet >= current:
+            continue
+        allowed = policy.skew.allowed_behind(kubelet)
+        step = next((s for s in steps if s[0] == kubelet[0] and s[1] - kubelet[1] > allowed), None)
+        if step is None:
+            continue
+        count = sum(versions.values())
+        names = ", ".join(sorted(versions))
+        must = format_minor((step[0], step[1] - allowed))
+        message = (
+            f"{count} node{' falls' if count == 1 else 's fall'} outside the skew policy on "
+            f"kubelet {names} ({allowed} minors behind at most) when the control plane reaches "
+            f"{format_minor(step)}"
+        )
+        fix = (
+            f"upgrade those kubelets to at least {must} before the control plane reaches "
+            f"{format_minor(step)}"
+        )
+        ident = f"path-skew/{context}/{format_minor(kubelet)}"
+        found[step].append(Finding(ident, "path-skew", Severity.BLOCKER, message, fix))
+
+
+def _path_runtime(
+    context: str,
+    nodes: NodeSummary,
+    steps: Sequence[Minor],
+    policy: Policy,
+    found: dict[Minor, list[Finding]],
+) -> None:
+    blocked = {runtime: count for runtime, count in nodes.container_runtimes.items()
+               if runtime.split("://", 1)[0].lower() in policy.blocked_runtimes}  # fmt: skip
+    step = next((s for s in steps if s >= DOCKERSHIM_REMOVED), None)
+    if not blocked or step is None:
+        return
+    count = sum(blocked.values())
+    message = (
+        f"{count} node{'' if count == 1 else 's'} on {', '.join(sorted(blocked))} cannot cross "
+        f"1.24 (dockershim removed; the platform's preflight rejects Docker): reached at "
+        f"{format_minor(step)}"
+    )
+    fix = "move those nodes to containerd (or replace them) before this step"
+    found[step].append(
+        Finding(f"path-runtime/{context}", "path-runtime", Severity.BLOCKER, message, fix)
+    )
+
+
+def _drain_blockers(
+    context: str,
+    inputs: PlanInputs,
+    steps: Sequence[Minor],
+    found: dict[Minor, list[Finding]],
+    notes: list[str],
+) -> None:
+    if inputs.budgets is None:
+        notes.append(
+            f"disruption budgets not read ({inputs.budgets_error}); grant list on "
+            f"poddisruptionbudgets ({RBAC}) to know which drains would hang"
+        )
+        return
+    if not steps:
+        return
+    for budget in inputs.budgets:
+        if budget.disruptions_allowed > 0 or budget.expected_pods <= 0:
+            continue
+        ref = f"{budget.namespace}/{budget.name}"
+        message = (
+            f"PodDisruptionBudget {ref} allows no disruption ({budget.expected_pods} pods "
+            "expected): node drains during each upgrade step will hang"
+        )
+        fix = "scale the workload up or relax the budget for the maintenance window"
+        ident = f"drain-blocker/{context}/{ref}"
+        found[steps[0]].append(Finding(ident, "drain-blocker", Severity.WARNING, message, fix))
