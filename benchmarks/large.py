@@ -115,3 +115,79 @@ def read_stats(path: Path) -> dict[str, int]:
         return {str(k): int(v) for k, v in json.loads(path.read_text()).items()}
     except (OSError, ValueError):
         return {}
+
+
+@dataclass(frozen=True)
+class PlanRun:
+    """One scan of the same fleet with upgrade plans (the default) or ``--no-plan``."""
+
+    mode: str
+    figures: ScanFigures
+
+    @property
+    def must_move(self) -> int:
+        if self.figures.report_text is None:
+            return 0
+        return int(json.loads(self.figures.report_text)["summary"].get("must_move", 0))
+
+
+@dataclass(frozen=True)
+class MetricsParse:
+    size_mb: float
+    seconds: float
+    peak_mib: float  # tracemalloc peak while streaming and parsing (the body is never held)
+    kept: int
+
+
+def metrics_parse(size_mb: int = 20, series: int = 40) -> MetricsParse:
+    """Stream a ``size_mb`` MB ``/metrics`` body in 1 MB reads through the scanner's reader
+    and parser: the deprecated-API family (``series`` lines) sits in the middle."""
+    import time
+    import tracemalloc
+
+    from scanner.collect import DEPRECATED_FAMILY, parse_deprecated
+    from scanner.kube.reader import LINE_CHUNK, read_lines
+
+    line = (
+        b'apiserver_request_duration_seconds_bucket{component="apiserver",group="",'
+        b'resource="pods",scope="namespace",verb="LIST",version="v1",le="0.5"} 1234\n'
+    )
+    family = b"".join(
+        b'apiserver_requested_deprecated_apis{group="g%d",removed_release="1.25",'
+        b'resource="r",subresource="",version="v1beta1"} 1\n' % i
+        for i in range(series)
+    )
+    total = size_mb * 1_000_000
+
+    class Stream:
+        def __init__(self) -> None:
+            self.sent = 0
+            self.middle = False
+
+        def read1(self, size: int) -> bytes:
+            if self.sent >= total:
+                return b""
+            if not self.middle and self.sent >= total // 2:
+                self.middle = True
+                self.sent += len(family)
+                return family
+            # Whole lines per read, so the family starts on a line of its own.
+            chunk = line * max(1, min(size, total - self.sent) // len(line))
+            self.sent += len(chunk)
+            return chunk
+
+        def release_conn(self) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+    tracemalloc.start()
+    started = time.perf_counter()
+    lines = read_lines(Stream(), DEPRECATED_FAMILY, 256 << 20, time.monotonic() + 60, "/metrics")
+    found = parse_deprecated(lines)
+    seconds = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert LINE_CHUNK > 0
+    return MetricsParse(size_mb, seconds, peak / 2**20, len(found))

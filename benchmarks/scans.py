@@ -43,7 +43,9 @@ class ScanFigures:
         return Report.from_json(self.report_text, where=f"scan of {self.count}")
 
 
-def scan_argv(kubeconfig: Path, concurrency: int, json_out: Path) -> list[str]:
+def scan_argv(
+    kubeconfig: Path, concurrency: int, json_out: Path, extra: tuple[str, ...] = ()
+) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -65,17 +67,23 @@ def scan_argv(kubeconfig: Path, concurrency: int, json_out: Path) -> list[str]:
         str(json_out),
         "--no-progress",
         "-q",
+        *extra,
     ]
 
 
 def measure_scan(
-    fleet: ServedFleet, concurrency: int, workdir: Path, *, limit: float = SCAN_LIMIT
+    fleet: ServedFleet,
+    concurrency: int,
+    workdir: Path,
+    *,
+    limit: float = SCAN_LIMIT,
+    extra: tuple[str, ...] = (),
 ) -> ScanFigures:
     json_out = workdir / f"scan-{fleet.count}-c{concurrency}.json"
     json_out.unlink(missing_ok=True)
     cpu_before = fleet.cpu_seconds()
     run = run_measured(
-        scan_argv(fleet.kubeconfig, concurrency, json_out),
+        scan_argv(fleet.kubeconfig, concurrency, json_out, extra),
         limit=limit,
         stdout=workdir / f"scan-{fleet.count}-c{concurrency}.out",
     )

@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 
 from tabulate import tabulate
 
-from benchmarks.large import RSS_TARGET_MIB, ContextsListing, LargeScan, ProxyRun
+from benchmarks.large import (
+    RSS_TARGET_MIB,
+    ContextsListing,
+    LargeScan,
+    MetricsParse,
+    PlanRun,
+    ProxyRun,
+)
 from benchmarks.scans import ScanFigures
 from benchmarks.tools import KubectlLoop
 
@@ -31,6 +38,8 @@ class Results:
     large: list[LargeScan] = field(default_factory=list)
     contexts: list[ContextsListing] = field(default_factory=list)
     proxy: list[ProxyRun] = field(default_factory=list)
+    plans: list[PlanRun] = field(default_factory=list)
+    metrics: MetricsParse | None = None
 
     def scan(self, count: int, concurrency: int | None = None) -> ScanFigures | None:
         wanted = concurrency or self.default_concurrency
@@ -159,6 +168,42 @@ def proxy_table(results: Results) -> str:
             ]
         )
     return _table(headers, rows)
+
+
+PLAN_OVERHEAD_TARGET = 0.25
+METRICS_SECONDS_TARGET = 0.5
+METRICS_MIB_TARGET = 50.0
+
+
+def plans_table(results: Results) -> str:
+    headers = ["mode", "clusters with a plan", "wall s", "CPU s (user+sys)", "peak RSS MiB",
+               "unknown"]  # fmt: skip
+    rows = [
+        [
+            run.mode,
+            run.must_move,
+            _s(run.figures.run.wall),
+            _s(run.figures.run.cpu),
+            _s(run.figures.run.max_rss_mib, 0),
+            run.figures.unknown if run.figures.ok else "-",
+        ]
+        for run in results.plans
+    ]
+    text = _table(headers, rows)
+    if results.metrics is not None:
+        m = results.metrics
+        text += (
+            f"\n\n`/metrics` of {m.size_mb} MB streamed in 1 MB reads and parsed: "
+            f"{m.seconds:.3f} s, {m.peak_mib:.1f} MiB peak (tracemalloc), {m.kept} series kept."
+        )
+    return text
+
+
+def plan_overhead(results: Results) -> float | None:
+    modes = {run.mode: run.figures for run in results.plans if run.figures.ok}
+    if "plans" not in modes or "--no-plan" not in modes:
+        return None
+    return modes["plans"].run.wall / modes["--no-plan"].run.wall - 1
 
 
 def contexts_table(results: Results) -> str:
@@ -293,6 +338,27 @@ def targets_table(results: Results, large: int, small: int) -> str:
                 f"every cluster in the report, < {RSS_TARGET_MIB:g} MB",
                 f"{big.in_report} clusters, {_s(rss, 0)} MiB",
                 "yes" if big.complete and rss * 1.048576 < RSS_TARGET_MIB else "**no**",
+            ]
+        )
+    overhead = plan_overhead(results)
+    if results.plans:
+        rows.append(
+            [
+                "upgrade plans: extra wall time (a third of the fleet must move)",
+                f"≤ {PLAN_OVERHEAD_TARGET:.0%}",
+                "-" if overhead is None else f"{overhead:+.0%}",
+                _met(overhead, PLAN_OVERHEAD_TARGET),
+            ]
+        )
+    if results.metrics is not None:
+        m = results.metrics
+        ok = m.seconds < METRICS_SECONDS_TARGET and m.peak_mib < METRICS_MIB_TARGET
+        rows.append(
+            [
+                f"parse a {m.size_mb} MB /metrics",
+                f"< {METRICS_SECONDS_TARGET:g} s, < {METRICS_MIB_TARGET:g} MB",
+                f"{m.seconds:.3f} s, {m.peak_mib:.1f} MiB",
+                "yes" if ok else "**no**",
             ]
         )
     rows.append([f"wall({large}) / wall({small}), concurrency {c}", "-", _s(scaling), "-"])
