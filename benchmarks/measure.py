@@ -40,8 +40,11 @@ class ProcessRun:
 def run_measured(argv: Sequence[str], *, limit: float, stdout: Path | None = None) -> ProcessRun:
     """Run ``argv`` from the repository root and reap it with ``os.wait4``.
 
-    ``wait4`` gives this child's own rusage (CPU and ``ru_maxrss``), unlike
-    ``RUSAGE_CHILDREN``, which also counts every other child reaped so far.
+    ``wait4`` gives this child's own CPU time, unlike ``RUSAGE_CHILDREN``, which also counts
+    every other child reaped so far. Its ``ru_maxrss`` is not used: Linux carries the
+    parent's peak across fork and exec, so a child of a benchmark process that has grown
+    (after parsing a 10,000-cluster report, say) reported the parent's size. The peak is
+    ``VmHWM`` of the child's own address space instead, sampled every 10 ms until it exits.
     """
     err_path = Path(os.devnull) if stdout is None else stdout.with_suffix(".stderr")
     out_target = stdout if stdout is not None else Path(os.devnull)
@@ -58,10 +61,12 @@ def run_measured(argv: Sequence[str], *, limit: float, stdout: Path | None = Non
 
         timer = threading.Timer(limit, kill)
         timer.start()
+        peak = _PeakRss(proc.pid)
         try:
             _, status, usage = os.wait4(proc.pid, 0)
         finally:
             timer.cancel()
+            peak.stop()
         wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)  # already reaped: tell Popen
     tail = ""
@@ -71,7 +76,7 @@ def run_measured(argv: Sequence[str], *, limit: float, stdout: Path | None = Non
         wall=wall,
         user=usage.ru_utime,
         system=usage.ru_stime,
-        max_rss_mib=usage.ru_maxrss / 1024,  # kilobytes on Linux
+        max_rss_mib=(peak.kib or usage.ru_maxrss) / 1024,  # kilobytes on Linux
         exit_code=proc.returncode,
         killed=killed.is_set(),
         stderr_tail=tail,
@@ -101,3 +106,34 @@ def process_cpu_seconds(pid: int) -> float | None:
     ticks = os.sysconf("SC_CLK_TCK")
     # Fields after the ")": state is index 0, so utime (14th field) and stime (15th) are 11, 12.
     return (int(fields[11]) + int(fields[12])) / ticks
+
+
+class _PeakRss:
+    """The highest ``VmHWM`` (peak resident set of the process's own memory) seen in
+    ``/proc/<pid>/status`` while the process runs."""
+
+    def __init__(self, pid: int) -> None:
+        self.kib = 0
+        self._path = f"/proc/{pid}/status"
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._done.is_set():
+            self._sample()
+            self._done.wait(0.01)
+
+    def _sample(self) -> None:
+        try:
+            with open(self._path) as handle:
+                for line in handle:
+                    if line.startswith("VmHWM:"):
+                        self.kib = max(self.kib, int(line.split()[1]))
+                        return
+        except (OSError, ValueError):
+            return
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join(timeout=1)

@@ -54,17 +54,19 @@ from scanner.report import (
     Report,
 )
 from scanner.rules.changes import compare
-from scanner.rules.cluster import cluster_findings, onboarding_findings
+from scanner.rules.cluster import cluster_findings, onboarding_findings, recorded_gate
 from scanner.rules.context import (
     EvaluationContext,
     onboarding_context,
     scan_context,
     target_release,
 )
+from scanner.rules.evidence import with_evidence
 from scanner.rules.path import upgrade_path
 from scanner.rules.plan import build_plan, plan_to
 from scanner.rules.platform import platform_findings
 from scanner.rules.waivers import apply_waivers
+from scanner.versions import KubeVersion, VersionError, parse_git_version
 
 __all__ = [
     "EvaluationContext",
@@ -124,6 +126,7 @@ class _Draft:
     record_only: bool = False
     discovery: Discovery | None = None
     plan: Plan | None = None
+    current_source: str | None = None  # where the current platform version came from
 
 
 def evaluate(
@@ -188,9 +191,10 @@ def _planned(
     version = draft.obs.version
     if goal is not None and (version is None or draft.error is not None or removals is None):
         return replace(draft, findings=[], path=())  # the plan command judges plans only
-    if removals is None or version is None or draft.error is not None:
+    if removals is None or (version is None and not draft.path):
         return draft
     if goal is not None:
+        assert version is not None
         path = plan_to(goal, version)
         plan = (
             build_plan(draft.target.context, draft.obs, path, removals, ctx.policy)
@@ -232,8 +236,13 @@ def _draft(
     judge = onboarding_findings if onboarding else cluster_findings
     findings, path = judge(target, obs, ctx)
     coverage = platform.coverage if platform is not None else None
+    source = (
+        platform.info.current_version_source
+        if platform is not None
+        else ("flag" if ctx.from_release else None)
+    )
     if platform is None or platform.discovery is None or coverage is None:
-        return _Draft(target, obs, error, findings, path)
+        return _Draft(target, obs, error, findings, path, current_source=source)
     record_only = coverage.records_by_context.get(target.context)
     record = (
         record_only
@@ -251,14 +260,39 @@ def _draft(
             target_version=ctx.target.version,
         )
     )
+    if error is not None and record is not None and record_only is None and not onboarding:
+        # SPEC 4: the version the platform records is gated like a live one when the live
+        # one could not be read; a blocker known this way outranks the unknown.
+        recorded = _parsed(record.version)
+        if recorded is not None:
+            gate, path = recorded_gate(target, recorded, ctx)
+            findings[:0] = gate
     return _Draft(
-        target, obs, error, findings, path, record, record_only is not None, platform.discovery
+        target,
+        obs,
+        error,
+        findings,
+        path,
+        record,
+        record_only is not None,
+        platform.discovery,
+        current_source=source,
     )
 
 
-def _judge(draft: _Draft, findings: Sequence[Finding]) -> ClusterResult:
+def _parsed(version: str | None) -> KubeVersion | None:
+    try:
+        return parse_git_version(version) if version else None
+    except VersionError:
+        return None
+
+
+def _judge(draft: _Draft, found: Sequence[Finding]) -> ClusterResult:
     """The finished cluster result: its status, computed once, from its final findings."""
     target, obs = draft.target, draft.obs
+    findings = with_evidence(
+        found, record_only=draft.record_only, current_source=draft.current_source
+    )
     return ClusterResult(
         context=target.context,
         name=target.name,
@@ -315,13 +349,14 @@ def _extensions(draft: _Draft) -> tuple[Extension, ...] | None:
 
 
 def status_of(findings: Iterable[Finding], error: ScanError | None) -> Status:
-    """SPEC 4: UNKNOWN if an error, else BLOCKED on any blocker, else WARN on any warning."""
-    if error is not None:
-        return Status.UNKNOWN
-    # A waived finding stays in the report but no longer counts toward the status.
+    """SPEC 4: BLOCKED on any known blocker, whatever else is unknown; else UNKNOWN if an
+    error; else WARN on any warning; else PASS. A waived finding stays in the report but no
+    longer counts, so waiving the known blocker of an unscanned cluster leaves it UNKNOWN."""
     severities = {finding.severity for finding in findings if finding.waiver is None}
     if Severity.BLOCKER in severities:
         return Status.BLOCKED
+    if error is not None:
+        return Status.UNKNOWN
     if Severity.WARNING in severities:
         return Status.WARN
     return Status.PASS

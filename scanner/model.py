@@ -52,6 +52,7 @@ class ErrorCategory(StrEnum):
 
 
 CLUSTER_KINDS = ("ipi", "upi", "hosted", "third-party", "unknown")
+EVIDENCE = ("live", "record", "flag", "platform", "config")
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,10 @@ class Finding:
     message: str
     remediation: str = ""
     waiver: Waiver | None = None  # set when a waiver applies: the finding no longer counts
+    # Where the evidence came from (SPEC 4): a live answer of the cluster, the platform's
+    # record of it, a flag (--from), the platform's own checks, or configuration (kubeconfig,
+    # inventory, policy).
+    evidence: str = "live"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -186,6 +191,7 @@ class Finding:
             "message": self.message,
             "remediation": self.remediation,
             "waiver": self.waiver.to_dict() if self.waiver else None,
+            "evidence": self.evidence,
         }
 
     @classmethod
@@ -197,6 +203,7 @@ class Finding:
             message=str(data.get("message", "")),
             remediation=str(data.get("remediation", "")),
             waiver=Waiver.from_dict(data["waiver"]) if data.get("waiver") else None,
+            evidence=str(data.get("evidence") or "live"),
         )
 
 

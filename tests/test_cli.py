@@ -59,7 +59,9 @@ def test_blocked_exits_1_and_prints_the_table(
     assert report["verdict"] == "NOT_READY" and report["exit_code"] == 1
     by_context = {c["context"]: c for c in report["clusters"]}
     assert by_context["openshift-fin"]["upgrade_path"] == ["1.30", "1.31"]
-    assert by_context["legacy-dc"]["status"] == "UNKNOWN"
+    # Unreachable, but the platform records it on 1.28: blocked by its record (SPEC 4), the
+    # error kept beside the blocker.
+    assert by_context["legacy-dc"]["status"] == "BLOCKED"
     assert by_context["legacy-dc"]["error"]["category"] == "unreachable"
     assert by_context["eks-prod"]["kind"] == "third-party"
     assert by_context["gke-analytics"]["version"]["minor"] == 31

@@ -197,6 +197,7 @@ def test_global_is_not_held_to_the_window() -> None:
             "upgrade-path",
             Severity.INFO,
             "4.2 -> 4.3 is a supported upgrade path",
+            evidence="flag",
         ),
     )
 
@@ -282,6 +283,7 @@ def test_upgrade_path_unsupported_suggests_a_hop() -> None:
             "3.16 -> 4.3 is not supported; supported sources 4.0, 4.1, 4.2",
             "upgrade the global cluster 3.16 -> 4.0 -> 4.3, one supported hop at a time; "
             "scan the first hop with --from 3.16 --target 4.0",
+            evidence="flag",
         ),
     )
 
@@ -302,15 +304,20 @@ def test_upgrade_path_not_verified_without_from() -> None:
         Severity.WARNING,
         "upgrade path not verified; pass --from (supported sources of 4.3: 4.0, 4.1, 4.2)",
         "pass --from with the global cluster's current platform version",
+        evidence="flag",
     )
 
 
-def test_unreachable_global_is_unknown_but_keeps_the_path_finding() -> None:
+def test_an_unreachable_global_with_a_known_blocker_is_blocked() -> None:
+    # SPEC 4: 3.16 is not a source of 4.3 whatever the cluster answers: a known blocker
+    # outranks the unknown, and the error is kept beside it.
     result = evaluate_cluster(GLOBAL, Observation("global", error=AUTH_ERROR), ctx("4.3", "3.16"))
-    assert result.status is Status.UNKNOWN
+    assert result.status is Status.BLOCKED
     assert result.error == AUTH_ERROR
     assert rules(result) == ["upgrade-path"]
     assert result.provider == ""
+    supported = evaluate_cluster(GLOBAL, Observation("global", error=AUTH_ERROR), ctx("4.3", "4.2"))
+    assert supported.status is Status.UNKNOWN  # nothing known blocks it: unknown stays
 
 
 # --- onboarding --------------------------------------------------------------------------
@@ -490,6 +497,7 @@ def test_kind_unknown_is_info() -> None:
             Severity.INFO,
             "kind not known (pass --inventory); "
             "the window applies to every workload cluster whatever its kind",
+            evidence="config",
         ),
     )
 
@@ -518,7 +526,8 @@ def finding(severity: Severity) -> Finding:
         ([Severity.INFO], None, Status.PASS),
         ([Severity.INFO, Severity.WARNING], None, Status.WARN),
         ([Severity.WARNING, Severity.BLOCKER], None, Status.BLOCKED),
-        ([Severity.BLOCKER], AUTH_ERROR, Status.UNKNOWN),
+        ([Severity.BLOCKER], AUTH_ERROR, Status.BLOCKED),  # a known blocker outranks it
+        ([Severity.WARNING], AUTH_ERROR, Status.UNKNOWN),
     ],
 )
 def test_status_of(severities: list[Severity], error: ScanError | None, status: Status) -> None:

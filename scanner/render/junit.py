@@ -53,14 +53,18 @@ def _testcase(suite: ET.Element, cluster: ClusterResult) -> None:
         suite, "testcase", classname=cluster.role.value, name=_text(cluster.context)
     )
     if cluster.status is Status.BLOCKED:
-        blockers = [f for f in cluster.findings if f.severity is Severity.BLOCKER]
-        failure = ET.SubElement(
-            case,
-            "failure",
-            type="blocked",
-            message=_text(blockers[0].message if blockers else "blocked"),
-        )
-        failure.text = _text("\n".join(_finding_line(f) for f in blockers))
+        blockers = [
+            f for f in cluster.findings if f.severity is Severity.BLOCKER and f.waiver is None
+        ]
+        message = blockers[0].message if blockers else "blocked"
+        lines = [_finding_line(f) for f in blockers]
+        if cluster.error is not None:  # one failure carries both: the blocker and the error
+            also = f"also could not be scanned: {cluster.error.category.value}: "
+            also += cluster.error.message
+            message += f"; {also}"
+            lines.append(also)
+        failure = ET.SubElement(case, "failure", type="blocked", message=_text(message))
+        failure.text = _text("\n".join(lines))
     elif cluster.status is Status.UNKNOWN:
         category = cluster.error.category.value if cluster.error else "unknown"
         message = cluster.error.message if cluster.error else "no error recorded"

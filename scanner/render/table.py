@@ -94,7 +94,8 @@ def _row(cluster: ClusterResult, options: RenderOptions) -> list[str]:
 
 def _version(cluster: ClusterResult) -> str:
     if cluster.version is None:
-        return "-"
+        recorded_only = cluster.recorded_version
+        return _cell(recorded_only) + " (recorded)" if recorded_only else "-"
     recorded = " (recorded)" if cluster.source == SOURCE_RECORD else ""
     return _cell(cluster.version.git_version or str(cluster.version)) + recorded
 
@@ -108,8 +109,14 @@ def _nodes(cluster: ClusterResult) -> str:
 
 
 def _finding_text(cluster: ClusterResult) -> str:
-    if cluster.error is not None:
-        text = f"{cluster.error.category.value}: {cluster.error.message}"
+    error = cluster.error
+    if error is not None and cluster.status is Status.BLOCKED:
+        # A known blocker outranks the unknown; the error stays visible beside it.
+        top = cluster.top_finding
+        also = f"; also could not be scanned: {error.category.value}: {error.message}"
+        return clip(top.message if top else "blocked", _FINDING_WIDTH - 30) + clip(also, 60)
+    if error is not None:
+        text = f"{error.category.value}: {error.message}"
     else:
         top = cluster.top_finding
         text = top.message if top else ""

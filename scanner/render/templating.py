@@ -237,7 +237,8 @@ def error_hint(cluster: ClusterResult) -> str:
 
 def version_text(cluster: ClusterResult) -> str:
     if cluster.version is None:
-        return "-"
+        # Not read live: the platform's record, when there is one, is what was judged.
+        return f"{cluster.recorded_version} (recorded)" if cluster.recorded_version else "-"
     return (
         f"{cluster.version} (recorded)" if cluster.source == SOURCE_RECORD else str(cluster.version)
     )

@@ -8,6 +8,7 @@ was found, never on order or time, so reports can be diffed and findings waived.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from scanner.errors import UsageError, VersionError
 from scanner.inputs.policy import (
@@ -243,3 +244,19 @@ def release_note_rules(target: Target, release: Release) -> list[Finding]:
         finding(note.rule, target.context, note.severity, note.message)
         for note in notes_for(release, target.kind)
     ]
+
+
+def recorded_gate(
+    target: Target, recorded: KubeVersion, ctx: EvaluationContext
+) -> tuple[list[Finding], tuple[str, ...]]:
+    """The workload gate on the version the platform records, for a cluster whose live
+    version could not be read (SPEC 4: a known blocker counts even when the scan failed).
+    The findings say so and carry ``evidence: record``."""
+    if target.role is not Role.WORKLOAD:
+        return [], ()
+    gate, path = _workload_gate(target, recorded, ctx)
+    said = (
+        f" (the version the platform records, {recorded.git_version}: the live version "
+        "could not be read)"
+    )
+    return [replace(f, message=f.message + said, evidence="record") for f in gate], path
