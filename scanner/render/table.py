@@ -8,6 +8,7 @@ from scanner.model import Status, Verdict
 from scanner.render.base import CHANGE_LABELS, RenderOptions, clip, style, terminal_text
 from scanner.render.platform_text import platform_lines
 from scanner.report import SOURCE_RECORD, Changes, ClusterResult, Report
+from scanner.versions import VersionError, parse_git_version
 
 _STATUS_COLOURS = {
     Status.PASS: "green",
@@ -40,7 +41,7 @@ def plan_lines(report: Report) -> list[str]:
         plan = cluster.plan
         if plan is None:
             continue
-        version = cluster.version.minor_text if cluster.version else "?"
+        version = _current_minor(cluster)
         path = " -> ".join([version, *(step.to for step in plan.steps)])
         count = plan.blockers
         first = next((f for f in plan.findings if f.severity.value == "blocker"), None)
@@ -61,6 +62,16 @@ def plan_lines(report: Report) -> list[str]:
             "on the way"
         )
     return lines
+
+
+def _current_minor(cluster: ClusterResult) -> str:
+    """The minor a plan starts from: the live version's, else the recorded one's."""
+    if cluster.version is not None:
+        return cluster.version.minor_text
+    try:
+        return parse_git_version(cluster.recorded_version or "").minor_text + " (recorded)"
+    except VersionError:
+        return "?"
 
 
 def render_verdict_line(report: Report, options: RenderOptions) -> str:
