@@ -15,7 +15,7 @@ help:
 	@echo "make fmt        ruff format + autofix"
 	@echo "make bench      benchmarks (prints figures, writes docs/benchmarks.md)"
 	@echo "make readme     refresh the --help and policy blocks of README.md"
-	@echo "make browser    install headless Chromium (Debian package) for the HTML browser test"
+	@echo "make browser    install headless Chromium and pdftotext (Debian packages): PDF reports, browser tests"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -53,7 +53,8 @@ bench: $(TEST_STAMP)
 	$(PY) -m benchmarks
 
 browser:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }
+	@command -v chromium >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 || \
+		{ apt-get update -qq && apt-get install -y -qq chromium poppler-utils; }
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info demo-reports .pytest_cache .mypy_cache .ruff_cache

@@ -4,7 +4,7 @@
   "use strict";
   var bar = document.getElementById("filters");
   if (!bar) { return; }
-  var rows = document.querySelectorAll("#clusters tbody tr, #findings tbody");
+  var rows = document.querySelectorAll("#clusters tbody, #findings tbody");
   var buttons = bar.querySelectorAll("button[data-filter]");
   function show(status) {
     rows.forEach(function (row) {

@@ -36,6 +36,15 @@ PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "AL
 
 
 @pytest.fixture(autouse=True)
+def _no_pdf_unless_asked(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    """Printing a PDF takes Chromium about a second: an --output-dir scan in a test writes
+    none unless the test is about PDFs (``pdf`` in its module name, or the browser mark)."""
+    module = request.module.__name__
+    if "pdf" not in module and "print" not in module:
+        monkeypatch.setenv("UPGRADE_SCANNER_CHROMIUM", "/nonexistent/chromium-disabled-in-tests")
+
+
+@pytest.fixture(autouse=True)
 def _no_proxy_from_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     """Loopback traffic must not depend on the proxy settings of the machine running tests."""
     for name in PROXY_VARIABLES:

@@ -72,6 +72,7 @@ class Outputs:
     redact: bool = False
     keep: int = 30
     metrics_file: str | None = None
+    pdf: str | None = None  # --pdf FILE: the HTML report printed by headless Chromium
 
     @classmethod
     def parse(cls, opts: Mapping[str, Any]) -> Outputs:
@@ -83,12 +84,20 @@ class Outputs:
             redact=bool(opts.get("redact")),
             keep=int(opts.get("keep") or 30),
             metrics_file=opts.get("metrics_file"),
+            pdf=_pdf_path(opts.get("pdf_path")),
         )
 
     @property
     def named_files(self) -> list[str]:
-        """The report files named on the command line (not stdout)."""
+        """The report files named on the command line (not stdout); the PDF is added by
+        whoever writes it, since it may not be made."""
         return [path for path in self.files.values() if path != "-"]
+
+
+def _pdf_path(path: str | None) -> str | None:
+    if path == "-":
+        raise UsageError("--pdf needs a file name: a PDF is not written to stdout")
+    return path
 
 
 def selection(opts: Mapping[str, Any]) -> Selection:

@@ -8,6 +8,7 @@ table is then left out to keep it parseable.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 from collections.abc import Callable
 from datetime import datetime
@@ -21,20 +22,26 @@ from scanner.render.table import render_verdict_line
 from scanner.report import Report
 from scanner.secrets import terminal_safe
 
+log = logging.getLogger(__name__)
+
 
 def write_reports(report: Report, outputs: Outputs, ui: Ui) -> list[str]:
-    """Write every file and stream asked for; return the report files written (to attach)."""
+    """Write every file and stream asked for; return the report files written (to attach).
+
+    The PDF comes last: without a browser ``--pdf`` is an input error raised after every
+    other report is on disk; ``--output-dir`` then just has no PDF."""
     text_of = renderings(report, outputs.template_dir)
     stdout_taken = write_formats(text_of, outputs)
     written = write_output_dir(report, text_of, outputs.output_dir) if outputs.output_dir else []
-    files = [*outputs.named_files, *written]
+    pdfs = write_pdfs(report, text_of, outputs)
+    files = [*outputs.named_files, *written, *pdfs]
     if stdout_taken:
         return files  # a machine format owns stdout; keep it parseable
     if ui.quiet:
         click.echo(render_verdict_line(report, RenderOptions(color=ui.color)))
         return files
     emit("-", render("table", report, RenderOptions(color=ui.color)))
-    for path in written:
+    for path in [*written, *(p for p in pdfs if p != outputs.pdf)]:
         click.echo(f"wrote {terminal_safe(path)}")
     return files
 
@@ -61,8 +68,35 @@ def write_formats(text_of: Callable[[str], str], outputs: Outputs) -> bool:
     return stdout_taken
 
 
+def write_pdfs(report: Report, text_of: Callable[[str], str], outputs: Outputs) -> list[str]:
+    from scanner.outputs.pdf import INSTALL_HINT, PdfError, find_browser, html_to_pdf
+
+    if not outputs.pdf and not outputs.output_dir:
+        return []
+    browser = find_browser()
+    if browser is None:
+        if outputs.pdf:
+            raise PdfError(INSTALL_HINT)
+        log.info("no PDF in %s: headless Chromium not found", outputs.output_dir)
+        return []
+    pdf = html_to_pdf(text_of("html"), browser)
+    paths = [outputs.pdf] if outputs.pdf else []
+    if outputs.output_dir:
+        stamp = _stamp(report)
+        directory = outputs.output_dir
+        paths.append(os.path.join(directory, f"readiness-{report.target}-{stamp}.pdf"))
+        write_atomic(os.path.join(directory, "latest.pdf"), pdf)
+    for path in paths:
+        write_atomic(path, pdf)
+    return paths
+
+
+def _stamp(report: Report) -> str:
+    return datetime.strptime(report.generated_at, "%Y-%m-%dT%H:%M:%SZ").strftime("%Y%m%dT%H%M%SZ")
+
+
 def write_output_dir(report: Report, text_of: Callable[[str], str], directory: str) -> list[str]:
-    stamp = datetime.strptime(report.generated_at, "%Y-%m-%dT%H:%M:%SZ").strftime("%Y%m%dT%H%M%SZ")
+    stamp = _stamp(report)
     written = []
     for fmt, ext in FILE_EXTENSIONS.items():
         path = os.path.join(directory, f"readiness-{report.target}-{stamp}.{ext}")

@@ -184,5 +184,11 @@ def output_options(func: F) -> F:
                 help="Your templates, tried before the built-in ones.",
             ),
             *formats,
+            click.option(
+                "--pdf",
+                "pdf_path",
+                metavar="FILE",
+                help="Write the HTML report printed to PDF (needs headless Chromium).",
+            ),
         ],
     )

@@ -22,16 +22,18 @@ if TYPE_CHECKING:
 @output_options
 def report(report_path: str, **opts: Any) -> int:
     """Re-render a saved JSON report offline (no cluster access)."""
-    from scanner.cli.emit import renderings, write_formats
+    from scanner.cli.emit import renderings, write_formats, write_pdfs
 
     loaded = load_report(report_path)
     outputs = Outputs.parse(opts)
-    if not outputs.files:
+    if not outputs.files and not outputs.pdf:
         raise UsageError(
-            "report: name at least one of " + ", ".join(f"--{f}" for f in REPORT_FORMATS)
+            "report: name at least one of " + ", ".join(f"--{f}" for f in (*REPORT_FORMATS, "pdf"))
         )
     shown = redacted(loaded, outputs.redact)
-    write_formats(renderings(shown, outputs.template_dir), outputs)
+    text_of = renderings(shown, outputs.template_dir)
+    write_formats(text_of, outputs)
+    write_pdfs(shown, text_of, outputs)
     return int(ExitCode.READY)
 
 

@@ -14,7 +14,7 @@ import tempfile
 from scanner.errors import ReportError
 
 
-def write_atomic(path: str, text: str) -> None:
+def write_atomic(path: str, text: str | bytes) -> None:
     try:
         _write_atomic(path, text)
     except OSError as exc:
@@ -23,15 +23,16 @@ def write_atomic(path: str, text: str) -> None:
         ) from None
 
 
-def _write_atomic(path: str, text: str) -> None:
+def _write_atomic(path: str, text: str | bytes) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     # The temporary name must not end like the real one: collectors that read every *.prom
     # file in a directory (node exporter) would otherwise read a half-written file.
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         # mkstemp creates 0600; the report gets the mode any new file gets (0666 less the

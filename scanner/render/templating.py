@@ -76,6 +76,7 @@ UNKNOWN cluster). And ``md``, which escapes any value for Markdown.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
@@ -217,8 +218,30 @@ def environment(options: RenderOptions, *, markdown: bool = False) -> jinja2.Env
         kubelet_detail=kubelet_detail,
         current_minor=current_minor,
         error_hint=error_hint,
+        breakable=breakable,
     )
     return env
+
+
+_BREAK_AFTER = re.compile(r"([/.:\-+_?&=@])")
+
+
+def breakable(value: object) -> Markup:
+    """``value`` escaped, with a line-break opportunity (``<wbr>``) after URL separators and
+    version dots and dashes, so a long server URL or vendor version wraps at a sensible
+    point in a narrow (printed) column, never in the middle of a number, and a short one
+    stays whole."""
+    text = str(Markup.escape(printable(str(value))))
+    # Escaping produced entities (&amp; &lt; ...): do not break inside them.
+    parts = re.split(r"(&[a-z]+;|&#\d+;)", text)
+    return Markup(
+        "".join(
+            part
+            if part.startswith("&") and part.endswith(";")
+            else _BREAK_AFTER.sub(r"\1<wbr>", part)
+            for part in parts
+        )
+    )
 
 
 def static_asset(env: jinja2.Environment, name: str) -> str:

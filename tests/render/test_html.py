@@ -99,8 +99,9 @@ def test_content_security_policy_allows_only_the_inline_script(page: Page) -> No
 def test_page_is_complete_without_script(page: Page) -> None:
     filters = next(a for a in page.tags("div") if a.get("id") == "filters")
     assert "hidden" in filters  # the script reveals it; without it every row shows
-    rows = [a for a in page.tags("tr") if a.get("data-status")]
+    rows = [a for a in page.tags("tbody") if a.get("class") == "cluster-row"]
     assert len(rows) == len(canonical_report().clusters)
+    assert all(row.get("data-status") for row in rows)
 
 
 def test_run_metadata(page: Page) -> None:
@@ -126,7 +127,10 @@ def test_missing_metadata_reads_unknown() -> None:
 
 
 def test_print_stylesheet(html: str) -> None:
-    assert "@media print" in html and "size: A4" in html
+    # The printer's paper (A4 or Letter): tests/render/test_print.py prints both.
+    assert (
+        "@media print" in html and "size: auto" in html and ".col-server { display: none; }" in html
+    )
 
 
 def test_user_stylesheet_overrides_builtin(tmp_path: Path) -> None:
@@ -177,7 +181,7 @@ def test_a_large_fleet_keeps_the_action_list_short() -> None:
     cards = [a for a in page.tags("article") if "card" in (a.get("class") or "")]
     assert len(cards) == 12
     assert "and 432 more clusters to act on" in page.text
-    rows = [a for a in page.tags("tr") if a.get("data-status")]
+    rows = [a for a in page.tags("tbody") if a.get("class") == "cluster-row"]
     assert len(rows) == 1000
 
 

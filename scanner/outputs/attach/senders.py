@@ -28,6 +28,7 @@ CONTENT_TYPES = {
     ".md": "text/markdown",
     ".xml": "application/xml",
     ".txt": "text/plain",
+    ".pdf": "application/pdf",
 }
 
 
