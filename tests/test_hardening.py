@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import scanner.inputs.yamlfile
 from scanner.inputs.targets import Target
@@ -241,3 +243,60 @@ def test_reports_follow_the_umask(
         os.umask(old)
     for name in ("r.json", "m.prom"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == mode, name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: 1\n",
+        "a:\n  b:\n    c: [1, [2, {d: 3}]]\n",
+        "- - - - x\n",
+        "k:\n- a\n- b:\n  - c\n",
+        '{"clusters": [{"name": "x", "cluster": {"server": "https://h"}}]}\n',
+        "s: |\n      indented text is not nesting\n",
+        "a: '[[[[ quoted ]]]]'\n",
+    ],
+)
+def test_the_cheap_nesting_bound_never_undercounts(text: str) -> None:
+    """The text-only bound lets a large kubeconfig skip the event pass; it must never be
+    below the real depth, or a deeply nested file would reach the constructor."""
+    import yaml
+
+    from scanner.inputs.yamlfile import nesting_bound
+
+    depth = deepest = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    assert nesting_bound(text) >= deepest
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.recursive(
+        st.one_of(st.integers(), st.text(max_size=8)),
+        lambda children: st.one_of(
+            st.lists(children, max_size=3),
+            st.dictionaries(st.text(max_size=4), children, max_size=3),
+        ),
+        max_leaves=30,
+    ),
+    flow=st.booleans(),
+)
+def test_the_nesting_bound_holds_for_any_document(value: object, flow: bool) -> None:
+    import yaml
+
+    from scanner.inputs.yamlfile import nesting_bound
+
+    text = yaml.safe_dump(value, default_flow_style=flow)
+    depth = deepest = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    assert nesting_bound(text) >= deepest

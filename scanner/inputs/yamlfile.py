@@ -20,6 +20,7 @@ from __future__ import annotations
 import codecs
 import json
 import os
+import re
 import select
 import stat
 import time
@@ -124,8 +125,27 @@ def parse_yaml(text: str, *, unique_keys: bool = False) -> Any:
         raise YamlProblem(exc) from None
 
 
+_LINE_START = re.compile(r"^( *)((?:- +)*)", re.MULTILINE)
+
+
+def nesting_bound(text: str) -> int:
+    """An upper bound of how deeply collections nest, from the text alone: a block level
+    needs one more column of indentation or one more ``- `` item marker, a flow level one
+    more ``[`` or ``{`` (each counted, so quoted brackets only make the bound larger)."""
+    block = max(
+        (len(match.group(1)) + match.group(2).count("-") for match in _LINE_START.finditer(text)),
+        default=0,
+    )
+    return block + text.count("[") + text.count("{") + 2
+
+
 def nesting_depth(text: str, loader: type[yaml.SafeLoader]) -> int:
-    """How deeply collections nest, from the event stream (iterative, unlike construction)."""
+    """How deeply collections nest, from the event stream (iterative, unlike construction).
+    The text's cheap upper bound answers first: a kubeconfig with 10,000 contexts is then
+    parsed once, not twice."""
+    bound = nesting_bound(text)
+    if bound <= MAX_NESTING:
+        return bound
     depth = deepest = 0
     for event in yaml.parse(text, Loader=loader):
         if isinstance(event, yaml.CollectionStartEvent):
