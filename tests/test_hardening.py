@@ -18,10 +18,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import scanner.inputs.yamlfile
+from scanner.inputs.selection import Selection, select
 from scanner.inputs.targets import Target
 from scanner.kube.client import TMP_PREFIX, ClientFactory, remove_stale_dirs
 from scanner.model import Role
 from simfleet import ClusterSpec, Fleet
+from tests.conftest import RunningFleet
 
 CONTROL = ("\x1b", "\r", "\x07", "\x9b", "\x00")
 LONG_VERSION = "v1.33.1-" + "x" * 100_000
@@ -300,3 +302,24 @@ def test_the_nesting_bound_holds_for_any_document(value: object, flow: bool) -> 
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
     assert nesting_bound(text) >= deepest
+
+
+def test_tls_settings_are_loaded_once_per_client(demo_fleet: RunningFleet, tmp_path: Path) -> None:
+    """One TLS context per client with the CA loaded, instead of urllib3 loading it again for
+    every connection; a CA urllib3 could not load either is left to urllib3 (its error keeps
+    its category)."""
+    from kubernetes import client
+
+    from scanner.kube.client import preload_tls
+
+    targets = select(Selection(kubeconfigs=(str(demo_fleet.kubeconfig),)))
+    with ClientFactory(2) as factory:
+        connection = factory.build(targets[0])
+    kw = connection.api_client.rest_client.pool_manager.connection_pool_kw
+    assert kw["ssl_context"] is not None and "ca_cert_data" not in kw
+    bad = client.Configuration(host="https://127.0.0.1:1", proxy="", no_proxy="")
+    bad.ca_cert_data = "-----BEGIN CERTIFICATE-----\nnot a certificate\n"
+    api_client = client.ApiClient(configuration=bad)
+    preload_tls(api_client)
+    kept = api_client.rest_client.pool_manager.connection_pool_kw
+    assert kept.get("ssl_context") is None and kept["ca_cert_data"] == bad.ca_cert_data
