@@ -16,12 +16,22 @@ The APIs (vendor schemas):
 - Kamaji ``kamaji.clastix.io/v1alpha1`` ``tenantcontrolplanes`` (every namespace):
   ``spec.kubernetes.version``, ``status.kubernetesResources.version`` (``version``,
   ``status``), ``status.controlPlaneEndpoint``.
-- ``config.alauda.io/v1`` ``clusterversionshadows`` ``global`` in ``cpaas-system``:
-  ``status.current`` (a version string, or an object with ``version``) and
-  ``status.preflight`` (``observedAt``, ``checks[]``).
+- ``clusterversionshadows`` in ``cpaas-system`` (group found by API discovery; assumed
+  ``config.alauda.io/v1``), one per cluster, named after it: ``status.current`` and
+  ``status.desired`` (a version string, or an object with ``version``),
+  ``status.conditions``, ``status.preflight`` (``observedAt``, ``checks[]``),
+  ``status.history[0]``. The one named ``global`` gives the current platform version.
+- ``productbases`` ``base`` (``status.version``): the current version on 4.0-4.2.
+- ``moduleinfoes`` and ``clustermodules`` (``cluster.alauda.io``): extensions and the
+  cluster's base module, attached to clusters by label, owner or name.
+- ``resourcepatches`` (every namespace): the ``config.cpaas.io/exempt-for-ver`` annotation.
+- ConfigMaps ``cvo-config`` (disabled checks), ``admin-gates`` and ``admin-acks`` in
+  ``cpaas-system``; a missing one is empty, a forbidden one is not read.
 
 Records from the three cluster APIs are merged by name (a Cluster API cluster and its
-Kamaji TenantControlPlane carry the cluster's name).
+Kamaji TenantControlPlane carry the cluster's name). PLATFORM.md (beside the
+specification) says which of these facts are confirmed; the parsing is lenient where they
+are not.
 """
 
 from __future__ import annotations
