@@ -94,3 +94,25 @@ def test_pdf_flag_and_output_dir(demo_fleet: RunningFleet, cli: Any, tmp_path: P
     assert len(list(out.glob("readiness-*.pdf"))) == 1
     again = cli("report", str(out / "latest.json"), "--pdf", str(tmp_path / "again.pdf"))
     assert again.code == 0 and (tmp_path / "again.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_the_pdf_is_attached_with_the_other_reports(
+    demo_fleet: RunningFleet, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import responses
+
+    from tests.test_attach_cli import JIRA, TOKEN, UPLOAD
+    from tests.test_cli import scan_args
+
+    need(find_browser(), "headless Chromium")
+    monkeypatch.setenv("JIRA_TOKEN", TOKEN)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as jira:
+        jira.post(UPLOAD, json=[])
+        result = cli(*scan_args(demo_fleet, "--output-dir", str(tmp_path), "--jira-url", JIRA,
+                                "--issue", "OPS-42"))  # fmt: skip
+        assert result.code == 1, result.err
+        bodies = [call.request.body for call in jira.calls]
+    assert len(bodies) == 5  # json, markdown, html, junit and the PDF
+    pdf = [body for body in bodies if b"application/pdf" in body]
+    assert len(pdf) == 1 and b"%PDF" in pdf[0]
+    assert "attached readiness-4.3-" in result.err and ".pdf" in result.err
