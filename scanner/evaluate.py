@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -40,11 +40,12 @@ from scanner.model import (
     ScanError,
     Severity,
     Status,
+    UpgradeController,
     Verdict,
     Waiver,
 )
 from scanner.platform.match import Coverage
-from scanner.platform.records import Discovery, PlatformRecord
+from scanner.platform.records import Discovery, PlatformRecord, of_cluster
 from scanner.report import (
     SOURCE_KUBECONFIG,
     SOURCE_PROXY,
@@ -312,7 +313,7 @@ def _judge(draft: _Draft, found: Sequence[Finding]) -> ClusterResult:
         source=_source(draft),
         kind_source=target.kind_origin,
         recorded_version=draft.record.version if draft.record else None,
-        upgrade_controller=_of_cluster(draft, lambda d: d.controllers),
+        upgrade_controller=_controller(draft),
         extensions=_extensions(draft),
         plan=draft.plan,
     )
@@ -324,28 +325,18 @@ def _source(draft: _Draft) -> str:
     return SOURCE_PROXY if draft.target.source == SOURCE_PROXY else SOURCE_KUBECONFIG
 
 
-def _platform_name(draft: _Draft) -> str | None:
-    if draft.record is not None:
-        return draft.record.name
-    return "global" if draft.target.role is Role.GLOBAL else None
-
-
-def _of_cluster(draft: _Draft, table: Callable[[Discovery], Mapping[str, Any] | None]) -> Any:
-    """The entry of ``table`` for this cluster: by its record's name; the global cluster's
-    platform objects are named ``global`` whatever its record is called."""
-    name = _platform_name(draft)
-    if draft.discovery is None or name is None:
+def _controller(draft: _Draft) -> UpgradeController | None:
+    if draft.discovery is None:
         return None
-    found = table(draft.discovery) or {}
-    if name not in found and draft.target.role is Role.GLOBAL:
-        return found.get("global")
-    return found.get(name)
+    is_global = draft.target.role is Role.GLOBAL
+    return of_cluster(draft.discovery.controllers, draft.record, is_global)
 
 
 def _extensions(draft: _Draft) -> tuple[Extension, ...] | None:
     if draft.discovery is None or draft.discovery.extensions is None:
         return None  # not read
-    return _of_cluster(draft, lambda d: d.extensions) or ()
+    is_global = draft.target.role is Role.GLOBAL
+    return of_cluster(draft.discovery.extensions, draft.record, is_global) or ()
 
 
 def status_of(findings: Iterable[Finding], error: ScanError | None) -> Status:

@@ -328,8 +328,7 @@ def run_plan(
     started = time.monotonic()
     generated_at = _now()
     policy = load_policy(policy_path)
-    newest = max(policy.releases.values(), key=lambda r: _release_key(r.version))
-    context = scan_context(policy, newest.version, None, check_onboarding=False)
+    context = scan_context(policy, policy.known_versions[-1], None, check_onboarding=False)
     selected = select_all(selection)
     removals = load_removals()
     observations = collect_targets(selected.targets, options, progress, needs_plan_to(to))
@@ -337,10 +336,6 @@ def run_plan(
     metadata.update(rule="plan", window=[], plan_to=format_minor(to))
     run = Run(__version__, generated_at, metadata, duration_seconds=time.monotonic() - started)
     return evaluate(selected.targets, observations, context, run, removals=removals, plan_to=to)
-
-
-def _release_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))
 
 
 def collect_targets(

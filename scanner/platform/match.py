@@ -28,10 +28,10 @@ from urllib.parse import urlsplit
 from scanner.inputs.inventory import Inventory
 from scanner.inputs.targets import Target, proxied_cluster
 from scanner.model import ErrorCategory, Observation, Role, ScanError
-from scanner.platform.records import Discovery, PlatformRecord, url_endpoint
+from scanner.platform.records import GLOBAL_NAME, Discovery, PlatformRecord, url_endpoint
 from scanner.versions import VersionError, parse_git_version
 
-GLOBAL_RECORD = "global"
+GLOBAL_RECORD = GLOBAL_NAME
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from scanner.kube.errors import FetchError
@@ -184,6 +184,24 @@ class ResourcePatch:
         return f"{self.namespace}/{self.name}" if self.namespace else self.name
 
 
+GLOBAL_NAME = "global"  # the platform's name for the global cluster and its own objects
+_Entry = TypeVar("_Entry")
+
+
+def of_cluster(
+    table: Mapping[str, _Entry] | None, record: PlatformRecord | None, is_global: bool
+) -> _Entry | None:
+    """One cluster's entry of a per-cluster table (shadows, extensions, cluster modules): by
+    its record's name; the global cluster's objects are named ``global`` whatever its
+    record (if any) is called."""
+    if table is None:
+        return None
+    found = table.get(record.name) if record is not None else None
+    if found is None and is_global:
+        found = table.get(GLOBAL_NAME)
+    return found
+
+
 CURRENT_FROM_SHADOW = "global-cluster"  # the global ClusterVersionShadow's status.current
 CURRENT_FROM_PRODUCTBASE = "productbase"  # ProductBase base status.version (4.0-4.2)
 
@@ -259,7 +277,7 @@ def parse_discovery(
         _items(answers.get(KAMAJI.key)),
     )
     controllers = read_shadows(_items(answers.get(SHADOWS.key)))
-    own = controllers.get("global")
+    own = controllers.get(GLOBAL_NAME)
     current, source = (own.current, CURRENT_FROM_SHADOW) if own and own.current else (None, None)
     if SHADOWS.key in read and own is None:
         found_notes.append(f"{SHADOWS.label}: no shadow named global")

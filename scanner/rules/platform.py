@@ -19,6 +19,7 @@ from scanner.platform.records import (
     Discovery,
     PlatformRecord,
     ResourcePatch,
+    of_cluster,
 )
 from scanner.versions import (
     KubeVersion,
@@ -30,7 +31,6 @@ from scanner.versions import (
 _HAS_PATCH = re.compile(r"^v?\d+\.\d+\.\d+", re.ASCII)
 _GATE_VERSION = re.compile(r"^ack-v?(\d+\.\d+)(?:\.\d+)?-", re.ASCII)
 RBAC = "deploy/rbac.yaml"
-GLOBAL_SHADOW = "global"  # the global cluster's ClusterVersionShadow, whatever its record
 
 
 def platform_findings(
@@ -60,18 +60,16 @@ def platform_findings(
     if record is not None:
         found.extend(control_plane_rule(context, record))
         found.extend(cluster_phase_rule(context, record))
-    name = record.name if record is not None else ("global" if role is Role.GLOBAL else None)
-    if name is not None:
-        controller = discovery.controllers.get(name)
-        if controller is None and role is Role.GLOBAL:
-            controller = discovery.controllers.get(GLOBAL_SHADOW)
+    is_global = role is Role.GLOBAL
+    if record is not None or is_global:
+        controller = of_cluster(discovery.controllers, record, is_global)
         found.extend(controller_rules(context, role, discovery, controller))
-        found.extend(extension_rules(context, (discovery.extensions or {}).get(name, ())))
-        module = (discovery.cluster_modules or {}).get(name)
+        found.extend(
+            extension_rules(context, of_cluster(discovery.extensions, record, is_global) or ())
+        )
+        module = of_cluster(discovery.cluster_modules, record, is_global)
         found.extend(cluster_module_rule(context, module) if module else ())
-    elif role is Role.GLOBAL:
-        found.extend(preflight_rules(discovery.preflight))
-    if role is Role.GLOBAL and target_version:
+    if is_global and target_version:
         found.extend(admin_gate_rules(gates_for(discovery.gates or (), target_version)))
         found.extend(resource_patch_rules(discovery.resource_patches or (), target_version))
     return found
