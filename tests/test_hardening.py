@@ -262,18 +262,9 @@ def test_reports_follow_the_umask(
 def test_the_cheap_nesting_bound_never_undercounts(text: str) -> None:
     """The text-only bound lets a large kubeconfig skip the event pass; it must never be
     below the real depth, or a deeply nested file would reach the constructor."""
-    import yaml
+    from scanner.inputs.yamlfile import nesting_bound, nesting_depth
 
-    from scanner.inputs.yamlfile import nesting_bound
-
-    depth = deepest = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            deepest = max(deepest, depth)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
-    assert nesting_bound(text) >= deepest
+    assert nesting_bound(text) >= nesting_depth(text)
 
 
 @settings(max_examples=300, deadline=None)
@@ -289,19 +280,10 @@ def test_the_cheap_nesting_bound_never_undercounts(text: str) -> None:
     flow=st.booleans(),
 )
 def test_the_nesting_bound_holds_for_any_document(value: object, flow: bool) -> None:
-    import yaml
-
-    from scanner.inputs.yamlfile import nesting_bound
+    from scanner.inputs.yamlfile import nesting_bound, nesting_depth
 
     text = yaml.safe_dump(value, default_flow_style=flow)
-    depth = deepest = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            deepest = max(deepest, depth)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
-    assert nesting_bound(text) >= deepest
+    assert nesting_bound(text) >= nesting_depth(text)
 
 
 def test_tls_settings_are_loaded_once_per_client(demo_fleet: RunningFleet, tmp_path: Path) -> None:

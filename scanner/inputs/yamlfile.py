@@ -118,7 +118,9 @@ def parse_yaml(text: str, *, unique_keys: bool = False) -> Any:
     """Parse one YAML (or JSON) document; :class:`YamlProblem` when it is not usable."""
     loader = _UniqueKeyLoader if unique_keys else _Loader
     try:
-        if nesting_depth(text, loader) > MAX_NESTING:
+        # The text's cheap upper bound answers first: a kubeconfig with 10,000 contexts is
+        # then parsed once, not twice; only a file that may be too deep gets the event pass.
+        if nesting_bound(text) > MAX_NESTING and nesting_depth(text, loader) > MAX_NESTING:
             raise YamlProblem(problem=TOO_DEEP)
         return yaml.load(text, Loader=loader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
@@ -139,13 +141,9 @@ def nesting_bound(text: str) -> int:
     return block + text.count("[") + text.count("{") + 2
 
 
-def nesting_depth(text: str, loader: type[yaml.SafeLoader]) -> int:
-    """How deeply collections nest, from the event stream (iterative, unlike construction).
-    The text's cheap upper bound answers first: a kubeconfig with 10,000 contexts is then
-    parsed once, not twice."""
-    bound = nesting_bound(text)
-    if bound <= MAX_NESTING:
-        return bound
+def nesting_depth(text: str, loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> int:
+    """How deeply collections nest, from the event stream (iterative, unlike construction);
+    it stops counting once past the limit."""
     depth = deepest = 0
     for event in yaml.parse(text, Loader=loader):
         if isinstance(event, yaml.CollectionStartEvent):
