@@ -243,25 +243,7 @@ def _discovery(spec: PlatformSpec, path: str) -> tuple[int, dict[str, Any]]:
         if resource.group and key not in spec.missing:
             served.setdefault(resource.group_version, []).append(resource)
     if path == "/apis":
-        groups: dict[str, list[str]] = {}
-        for group_version in served:
-            group, _, version = group_version.partition("/")
-            groups.setdefault(group, []).append(version)
-        return 200, {
-            "kind": "APIGroupList",
-            "apiVersion": "v1",
-            "groups": [
-                {
-                    "name": group,
-                    "versions": [{"groupVersion": f"{group}/{v}", "version": v} for v in versions],
-                    "preferredVersion": {
-                        "groupVersion": f"{group}/{versions[0]}",
-                        "version": versions[0],
-                    },
-                }
-                for group, versions in [("apps", ["v1"]), *groups.items()]
-            ],
-        }
+        return 200, responses.group_list(["apps/v1", *served])
     group_version = path.removeprefix("/apis/")
     if group_version not in served:
         return 404, responses.status_body(404, _NOT_FOUND)

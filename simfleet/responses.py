@@ -7,6 +7,7 @@ import binascii
 import hashlib
 import json
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from simfleet.spec import ClusterSpec, NodeSpec
@@ -223,8 +224,14 @@ def apis_document(spec: ClusterSpec) -> dict[str, Any]:
     served = list(_SERVED) + [
         f"{r['group']}/{r['version']}" for r in spec.deprecated_requests if r.get("group")
     ]
+    return group_list(served)
+
+
+def group_list(group_versions: Iterable[str]) -> dict[str, Any]:
+    """An APIGroupList of ``group/version`` strings, in order; a group's first version is
+    its preferred one."""
     groups: dict[str, list[str]] = {}
-    for group_version in dict.fromkeys(served):
+    for group_version in dict.fromkeys(group_versions):
         group, _, version = group_version.partition("/")
         groups.setdefault(group, []).append(version)
     return {

@@ -1,9 +1,10 @@
-"""The commands that look without judging an upgrade: ``onboarding``, ``policy``,
-``contexts``."""
+"""The commands beside ``scan``: ``plan`` and ``onboarding`` (judged against something
+other than an upgrade's gate), ``policy`` and ``contexts`` (which look without judging)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,6 +20,9 @@ from scanner.cli.options import (
     ui_options,
 )
 
+if TYPE_CHECKING:
+    from scanner.report import Report
+
 
 @click.command()
 @click.option("--target", required=True, metavar="VERSION", help="Platform version to onboard to.")
@@ -29,18 +33,26 @@ from scanner.cli.options import (
 @ui_options
 def onboarding(**opts: Any) -> int:
     """Check clusters against the onboarding range (exit 0 when every one is accepted)."""
-    from scanner.cli.emit import write_reports
     from scanner.scan import run_onboarding
+
+    return _collect_and_report(opts, run_onboarding, target=opts["target"])
+
+
+def _collect_and_report(opts: Any, run: Callable[..., Report], **arguments: Any) -> int:
+    """The shell of a command that collects the selected clusters and writes the reports
+    (``onboarding``, ``plan``): ``run`` gets the selection, policy, collection options,
+    command line and progress, plus ``arguments``."""
+    from scanner.cli.emit import write_reports
 
     ui = Ui.parse(opts)
     progress = ui.start()
-    result = run_onboarding(
-        target=opts["target"],
+    result = run(
         selection=selection(opts),
         policy_path=opts["policy_path"],
         options=collect_options(opts),
         command_line=command_line(),
         progress=progress,
+        **arguments,
     )
     ui.finish()
     write_reports(result, Outputs.parse(opts), ui)
@@ -76,22 +88,9 @@ def plan_command(**opts: Any) -> int:
     Exit 0 when nothing breaks on the way, 1 when something does, 3 when a cluster could not
     be read.
     """
-    from scanner.cli.emit import write_reports
     from scanner.scan import run_plan
 
-    ui = Ui.parse(opts)
-    progress = ui.start()
-    result = run_plan(
-        to=opts["to"],
-        selection=selection(opts),
-        policy_path=opts["policy_path"],
-        options=collect_options(opts),
-        command_line=command_line(),
-        progress=progress,
-    )
-    ui.finish()
-    write_reports(result, Outputs.parse(opts), ui)
-    return result.exit_code
+    return _collect_and_report(opts, run_plan, to=opts["to"])
 
 
 @click.command("policy")
