@@ -75,11 +75,7 @@ def run_scans(args: argparse.Namespace, results: Results, workdir: Path) -> None
         _progress(f"fleet of {count}: scans at concurrency {concurrencies}")
         try:
             with serve_synthetic(count, workdir, lifetime) as fleet:
-                results.notes.append(
-                    f"fleet of {count}: {len(fleet.hanging)} hang after TLS, "
-                    f"{len(fleet.refused)} refused; server ready in "
-                    f"{fleet.startup_seconds:.1f} s"
-                )
+                results.notes.append(fleet.note)
                 if count == smallest:
                     # Unmeasured: the first scan pays for cold file caches and .pyc files.
                     scans.measure_scan(fleet, args.concurrency, workdir)
@@ -102,11 +98,7 @@ def run_large(args: argparse.Namespace, results: Results, workdir: Path) -> None
         lifetime = 120 + large.scan_limit(count)
         try:
             with serve_synthetic(count, workdir, lifetime) as fleet:
-                results.notes.append(
-                    f"fleet of {count}: {len(fleet.hanging)} hang after TLS, "
-                    f"{len(fleet.refused)} refused; server ready in "
-                    f"{fleet.startup_seconds:.1f} s"
-                )
+                results.notes.append(fleet.note)
                 results.large.append(large.measure_large_scan(fleet, args.concurrency, workdir))
         except FleetError as exc:
             results.notes.append(f"fleet of {count} not measured: {exc}")

@@ -35,6 +35,14 @@ class ServedFleet:
     def cpu_seconds(self) -> float | None:
         return process_cpu_seconds(self.pid)
 
+    @property
+    def note(self) -> str:
+        """What the fleet was, for the benchmark page's notes."""
+        return (
+            f"fleet of {self.count}: {len(self.hanging)} hang after TLS, {len(self.refused)} "
+            f"refused; server ready in {self.startup_seconds:.1f} s"
+        )
+
 
 @contextlib.contextmanager
 def serve_synthetic(
