@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -143,13 +143,18 @@ def evaluate(
     onboarding: bool = False,
     removals: Removals | None = None,
     plan_to: Minor | None = None,
+    present: Callable[[Report], Report] | None = None,
 ) -> Report:
     """The one evaluation pass. One result per target, in target order, paired with its
     observation by context; then the records no kubeconfig context covers.
 
     With ``removals`` every workload cluster that must move gets an upgrade plan (its
     findings never change its status). With ``plan_to`` (the ``plan`` command) the plan to
-    that minor is all that is judged: its findings are the cluster's findings."""
+    that minor is all that is judged: its findings are the cluster's findings.
+
+    ``present`` is how the report leaves the team (``--redact``): the changes since the
+    ``previous`` run (which was saved as it left) are compared on the presented report, so
+    both sides read alike."""
     began = time.monotonic()
     by_context = {obs.context: obs for obs in observations}
     drafts = [
@@ -168,7 +173,7 @@ def evaluate(
     clusters = tuple(_judge(draft, found) for draft, found in zip(drafts, findings, strict=True))
     verdict = verdict_of(clusters)
     duration, metadata = _timing(run, began)
-    return Report(
+    report = Report(
         tool_version=run.tool_version,
         generated_at=run.generated_at,
         duration_seconds=duration,
@@ -180,9 +185,13 @@ def evaluate(
         clusters=clusters,
         notes=_report_notes(targets, ctx, onboarding) if plan_to is None else _plan_notes(plan_to),
         metadata=metadata,
-        changes=compare(previous, clusters) if previous is not None else None,
         platform=platform.info if platform is not None else None,
     )
+    if present is not None:
+        report = present(report)
+    if previous is not None:
+        report = replace(report, changes=compare(previous, report.clusters))
+    return report
 
 
 def _planned(

@@ -63,6 +63,8 @@ class ScanRequest:
     # Recorded clusters without a context are scanned through the platform (its
     # /kubernetes/<cluster> proxy) when its address is known; the selection carries the flags.
     plans: bool = True  # upgrade plans for the clusters that must move (--no-plan: off)
+    # How the report leaves the team (--redact): applied before comparing with `previous`.
+    present: Callable[[Report], Report] | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,7 @@ def run_scan(request: ScanRequest, *, progress: Progress | None = None) -> Repor
         today=dt.datetime.now(dt.UTC).date(),
         previous=request.previous() if request.previous else None,
         removals=removals,
+        present=request.present,
     )
 
 

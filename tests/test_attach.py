@@ -339,7 +339,7 @@ def test_webhook_posts_the_summary_of_the_json_report(
     assert "Authorization" not in request.headers
     payload = json.loads(body(mock.calls[0]))
     assert payload == {
-        "text": "NOT_READY: upgrade to 4.3 from 4.2; 9 clusters: 2 pass, 3 warn, 2 blocked, "
+        "text": "NOT_READY: upgrade to 4.3 from 4.2; 9 clusters: 2 pass, 2 warn, 3 blocked, "
         "2 unknown",
         "verdict": "NOT_READY",
         "target": "4.3",
@@ -352,6 +352,7 @@ def test_webhook_posts_the_summary_of_the_json_report(
     assert [b["context"] for b in payload["blockers"]] == [
         "eks-legacy",
         "<img src=x onerror=alert(1)>|pipe",
+        "default/api-ocp-prod-example-com:6443/kube:admin",
     ]
     assert [f["id"] for f in payload["blockers"][1]["findings"]] == [
         "runtime/<img src=x onerror=alert(1)>|pipe",
@@ -381,7 +382,10 @@ def test_webhook_leaves_out_waived_blockers(mock: responses.RequestsMock, files:
     mock.post(HOOK, body="ok")
     attach(files[:1], Webhook(HOOK), {}, report=replace(report, clusters=clusters))
     blockers = json.loads(body(mock.calls[0]))["blockers"]
-    assert [b["context"] for b in blockers] == ["<img src=x onerror=alert(1)>|pipe"]
+    assert [b["context"] for b in blockers] == [
+        "<img src=x onerror=alert(1)>|pipe",
+        "default/api-ocp-prod-example-com:6443/kube:admin",
+    ]
 
 
 def test_webhook_needs_a_json_report(mock: responses.RequestsMock, files: list[str]) -> None:

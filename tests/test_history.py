@@ -172,3 +172,37 @@ def test_locked_output_dir_exits_2_and_touches_nothing(
     assert f"locked by pid {live_pid}" in result.err and result.err.count("\n") == 1
     assert (out / "latest.json").read_text() == "previous"
     assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME, "latest.json"]
+
+
+def test_redacted_runs_compare_alike(cli: Any, tmp_path: Path) -> None:
+    """``--redact --output-dir`` twice: the second run compares its redacted report with the
+    redacted latest.json, so a context that spells its host (``oc login`` style) shows no
+    spurious change, and no file of the directory names the host."""
+    import yaml
+
+    from simfleet import ClusterSpec, Fleet
+
+    specs = [ClusterSpec("global", "v1.34.5-1"), ClusterSpec("ocp", "v1.30.14")]
+    with Fleet(specs, lifetime=120) as fleet:
+        path = fleet.write_kubeconfig(tmp_path / "kubeconfig.yaml")
+        config = yaml.safe_load(path.read_text())
+        port = fleet.url("ocp").rsplit(":", 1)[1]
+        oc_login = f"default/127-0-0-1:{port}/kube:admin"
+        for context in config["contexts"]:
+            if context["name"] == "ocp":
+                context["name"] = oc_login
+        path.write_text(yaml.safe_dump(config))
+        out = tmp_path / "reports"
+        args = ["scan", "--target", "4.3", "--from", "4.2", "--kubeconfig", str(path)]
+        args += ["--global-context", "global", "--no-discovery", "--redact"]
+        args += ["--output-dir", str(out), "--no-progress"]
+        assert cli(*args).code == 1
+        assert cli(*args).code == 1
+    latest = json.loads((out / "latest.json").read_text())
+    changes = latest["changes"]
+    assert changes is not None
+    assert [changes[k] for k in ("new_blockers", "resolved", "status_changes")] == [[], [], []]
+    assert any(c["context"].startswith("default/cluster-1-redacted:") for c in latest["clusters"])
+    for file in out.iterdir():
+        if file.is_file():
+            assert "127.0.0.1" not in file.read_text() and "127-0-0-1" not in file.read_text()

@@ -57,8 +57,8 @@ def test_ready_verdict_and_run_facts() -> None:
 def test_cluster_counts() -> None:
     assert families()["upgrade_scanner_clusters"] == [
         ({"target": "4.3", "status": "PASS"}, 2),
-        ({"target": "4.3", "status": "WARN"}, 3),
-        ({"target": "4.3", "status": "BLOCKED"}, 2),
+        ({"target": "4.3", "status": "WARN"}, 2),
+        ({"target": "4.3", "status": "BLOCKED"}, 3),
         ({"target": "4.3", "status": "UNKNOWN"}, 2),
     ]
 
@@ -75,7 +75,7 @@ def test_one_info_series_per_cluster() -> None:
         info("hcp-tenant-a", "workload", "hosted", "platform", "v1.31.12-1", "WARN"),
         info("eks-legacy", "workload", "third-party", "eks", "v1.29.10-eks-7f9249a", "BLOCKED"),
         info(HOSTILE_CONTEXT, "workload", "upi", "upstream", "v1.30.4", "BLOCKED"),
-        info(OCP_CONTEXT, "workload", "third-party", "openshift", "v1.32.5+ab12cd3", "WARN"),
+        info(OCP_CONTEXT, "workload", "third-party", "openshift", "v1.30.7+ab12cd3", "BLOCKED"),
         info("gke-analytics", "workload", "third-party", "gke", "", "UNKNOWN"),
         info("aks-dev", "workload", "third-party", "", "", "UNKNOWN"),
         info("dr-standby", "workload", "ipi", "platform", "v1.32.6-3", "WARN"),

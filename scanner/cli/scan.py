@@ -22,6 +22,7 @@ from scanner.cli.options import (
 )
 
 if TYPE_CHECKING:
+    from scanner.outputs.redact import HostMap
     from scanner.report import Report
 
 
@@ -79,6 +80,7 @@ def scan(**opts: Any) -> int:
     from scanner.cli.emit import write_reports
     from scanner.inputs.waivers import load_waivers
     from scanner.outputs.history import output_lock, previous_report, prune
+    from scanner.outputs.redact import redact, save_host_map
     from scanner.scan import ScanRequest, run_scan
 
     ui = Ui.parse(opts)
@@ -89,6 +91,7 @@ def scan(**opts: Any) -> int:
     waivers = load_waivers(opts["waivers_path"]) if opts["waivers_path"] else ()
     directory = outputs.output_dir
     with output_lock(directory) if directory else contextlib.nullcontext():
+        hosts = redaction(outputs)
         request = ScanRequest(
             target=opts["target"],
             from_version=opts["from_version"],
@@ -100,11 +103,13 @@ def scan(**opts: Any) -> int:
             plans=not opts["no_plan"],
             waivers=waivers,
             previous=functools.partial(previous_report, directory) if directory else None,
+            present=functools.partial(redact, hosts=hosts) if hosts is not None else None,
         )
-        report = run_scan(request, progress=progress)
+        shown = run_scan(request, progress=progress)  # redacted already with --redact
         ui.finish()
-        shown = redacted(report, outputs.redact)
         files = write_reports(shown, outputs, ui)
+        if hosts is not None and directory:
+            save_host_map(directory, hosts)
         if outputs.metrics_file:
             from scanner.outputs.metrics import write_metrics
 
@@ -112,12 +117,22 @@ def scan(**opts: Any) -> int:
         if directory:
             prune(directory, outputs.keep)
     if destination is None:
-        return report.exit_code
+        return shown.exit_code
     from scanner.outputs.attach import attach_files
 
     attached = attach_files(files, destination, timeout=opts["timeout"], report=shown)
     echo_attach(attached, quiet=ui.quiet)
-    return exit_after_attach(report.exit_code, attached.ok)
+    return exit_after_attach(shown.exit_code, attached.ok)
+
+
+def redaction(outputs: Outputs) -> HostMap | None:
+    """With ``--redact``, the host map reports are redacted with: with ``--output-dir`` the
+    one earlier runs there used, so a host keeps its placeholder and history compares alike."""
+    if not outputs.redact:
+        return None
+    from scanner.outputs.redact import HostMap, load_host_map
+
+    return load_host_map(outputs.output_dir) if outputs.output_dir else HostMap()
 
 
 def redacted(report: Report, redact: bool) -> Report:

@@ -14,16 +14,18 @@ import tempfile
 from scanner.errors import ReportError
 
 
-def write_atomic(path: str, text: str | bytes) -> None:
+def write_atomic(path: str, text: str | bytes, *, mode: int | None = None) -> None:
+    """Write ``path`` whole or not at all; ``mode`` None: what any new file gets (the
+    umask's), as cp, a shell redirection and kubectl give theirs."""
     try:
-        _write_atomic(path, text)
+        _write_atomic(path, text, mode)
     except OSError as exc:
         raise ReportError(
             f"cannot write {path}: {exc.strerror or exc}; check the directory"
         ) from None
 
 
-def _write_atomic(path: str, text: str | bytes) -> None:
+def _write_atomic(path: str, text: str | bytes, mode: int | None) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     # The temporary name must not end like the real one: collectors that read every *.prom
@@ -37,7 +39,7 @@ def _write_atomic(path: str, text: str | bytes) -> None:
             os.fsync(handle.fileno())
         # mkstemp creates 0600; the report gets the mode any new file gets (0666 less the
         # umask), as cp, a shell redirection and kubectl give theirs: reports name servers.
-        os.chmod(tmp, 0o666 & ~current_umask())
+        os.chmod(tmp, 0o666 & ~current_umask() if mode is None else mode)
         os.replace(tmp, path)
     except BaseException:
         # Interrupted or failed: the partial temp file goes, the previous report stays.

@@ -1,8 +1,11 @@
 """The one canonical report every renderer test uses.
 
-It has every status and verdict ingredient, and the values that break naive renderers: a
-context name that is HTML and a table pipe, a multi-line error message, backticks, a server
-host that also appears (dashed, as ``oc login`` writes it) inside a context name.
+It has every status and verdict ingredient and every section of the report (an upgrade
+plan, the platform's upgrade-operator view, extensions, admin gates, changes since the
+previous run), with the rule ids the product emits, and the values that break naive
+renderers: a context name that is HTML and a table pipe, a multi-line error message,
+backticks, a server host that also appears (dashed, as ``oc login`` writes it) inside a
+context name, and so inside finding ids, plan finding ids and changes.
 """
 
 from __future__ import annotations
@@ -10,18 +13,25 @@ from __future__ import annotations
 from dataclasses import replace
 
 from scanner.model import (
+    Condition,
     ErrorCategory,
+    Extension,
     Finding,
+    Gate,
+    HistoryEntry,
     NodeSummary,
+    Plan,
+    PlanStep,
     Preflight,
     PreflightCheck,
     Role,
     ScanError,
     Severity,
     Status,
+    UpgradeController,
     Verdict,
 )
-from scanner.report import ClusterResult, PlatformInfo, PolicyRef, Report
+from scanner.report import Change, Changes, ClusterResult, PlatformInfo, PolicyRef, Report
 from scanner.versions import parse_git_version
 
 HOSTILE_CONTEXT = "<img src=x onerror=alert(1)>|pipe"
@@ -95,7 +105,7 @@ def clusters() -> tuple[ClusterResult, ...]:
             nodes=NodeSummary(2, {"v1.31.12-1": 2}, {"containerd://1.7.22": 2}),
             findings=(
                 _finding(
-                    "tls-verify",
+                    "insecure-tls",
                     "hcp-tenant-a",
                     Severity.WARNING,
                     "The kubeconfig sets insecure-skip-tls-verify: the server's identity "
@@ -179,18 +189,31 @@ def clusters() -> tuple[ClusterResult, ...]:
             kind="third-party",
             provider="openshift",
             server="https://api.ocp-prod.example.com:6443",
-            status=Status.WARN,
-            version=parse_git_version("v1.32.5+ab12cd3"),
-            nodes=NodeSummary(9, {"v1.32.5+ab12cd3": 9}, {"cri-o://1.32.4": 9}),
+            status=Status.BLOCKED,
+            version=parse_git_version("v1.30.7+ab12cd3"),
+            nodes=NodeSummary(
+                9, {"v1.30.7+ab12cd3": 6, "v1.27.16+ab12cd3": 3}, {"cri-o://1.30.4": 9}
+            ),
             findings=(
                 _finding(
+                    "window",
+                    OCP_CONTEXT,
+                    Severity.BLOCKER,
+                    "Kubernetes 1.30 is outside the 4.3 window 1.31-1.34.",
+                    "upgrade 1.30 -> 1.31 before upgrading the global cluster",
+                ),
+                _finding(
                     "skew",
-                    "ocp-prod",
-                    Severity.WARNING,
+                    f"{OCP_CONTEXT}/1.27",
+                    Severity.INFO,
                     "Kubelets on api.ocp-prod.example.com are 3 minors behind the API "
                     "server, the most the skew policy allows.",
                 ),
             ),
+            upgrade_path=("1.31",),
+            upgrade_controller=ocp_controller(),
+            extensions=ocp_extensions(),
+            plan=ocp_plan(),
         ),
         ClusterResult(
             context="gke-analytics",
@@ -242,6 +265,97 @@ def clusters() -> tuple[ClusterResult, ...]:
     )
 
 
+def ocp_controller() -> UpgradeController:
+    """What the platform's upgrade operator says of ocp-prod: its conditions name the host."""
+    return UpgradeController(
+        shadow="cpaas-system/ocp-prod",
+        current="4.2.3",
+        desired="4.3.0",
+        conditions=(
+            Condition(
+                "Stalled",
+                "True",
+                "NodeDrainTimeout",
+                "drain of a node behind api.ocp-prod.example.com timed out",
+            ),
+            Condition("Reconciling", "False"),
+        ),
+        preflight=Preflight(
+            "2025-11-20T09:01:00Z",
+            (
+                PreflightCheck("ClusterRunning", "Always", "Passed"),
+                PreflightCheck(
+                    "ModuleInfoStable",
+                    "Always",
+                    "Failed",
+                    "Unstable",
+                    "extension logging on api.ocp-prod.example.com is moving",
+                ),
+            ),
+        ),
+        last_update=HistoryEntry("4.2.3", "Completed", "2025-10-01T08:00:00Z", "2025-10-01T09:00Z"),
+    )
+
+
+def ocp_extensions() -> tuple[Extension, ...]:
+    return (
+        Extension(
+            module="logging",
+            name="ocp-prod-7f3a",
+            version="v4.1.2",
+            target_version="v4.2.0",
+            phase="Upgrading",
+            lifecycle="aligned",
+            transit_version="v4.1.9",
+            block_reasons=("needs api.ocp-prod.example.com reachable from global",),
+        ),
+    )
+
+
+def ocp_plan() -> Plan:
+    """ocp-prod's way into the window: kubelets already behind fall outside the skew policy
+    at 1.31; every finding id carries the context, and so the host, dashed."""
+    return Plan(
+        to="1.31",
+        steps=(
+            PlanStep(
+                "1.31",
+                (
+                    _finding(
+                        "path-skew",
+                        f"{OCP_CONTEXT}/1.27",
+                        Severity.BLOCKER,
+                        "3 nodes fall outside the skew policy on kubelet v1.27.16+ab12cd3 "
+                        "(3 minors behind at most) when the control plane reaches 1.31",
+                        "upgrade those kubelets to at least 1.28 before the control plane "
+                        "reaches 1.31",
+                    ),
+                ),
+            ),
+        ),
+        notes=("disruption budgets not read (auth: HTTP 403 from api.ocp-prod.example.com)",),
+    )
+
+
+def changes() -> Changes:
+    """What changed since the previous run: a new blocker on the host-named context."""
+    return Changes(
+        since="2025-11-19T09:14:03Z",
+        previous_verdict="NOT_READY",
+        new_blockers=(
+            Change(
+                OCP_CONTEXT,
+                None,
+                f"window/{OCP_CONTEXT}",
+                "Kubernetes 1.30 is outside the 4.3 window 1.31-1.34.",
+            ),
+        ),
+        resolved=(Change("ipi-prod", "window/ipi-prod", None, "Kubernetes 1.30 is outside"),),
+        status_changes=(Change(OCP_CONTEXT, "WARN", "BLOCKED"),),
+        version_changes=(Change("ipi-prod", "v1.32.8-2", "v1.33.7-4"),),
+    )
+
+
 def platform() -> PlatformInfo:
     return PlatformInfo(
         discovered=True,
@@ -266,6 +380,13 @@ def platform() -> PlatformInfo:
                 ),
             ),
         ),
+        disabled_checks=("PlatformLicense",),
+        gates=(
+            Gate("ack-4.3-ingress-nginx-retirement", "ingress-nginx is retired in 4.3", False),
+            Gate("ack-4.4-kubernetes-1.35-kernel-update", "kernel 5.8+", False, applies=False),
+            Gate("registry-migrated", "images moved off api.ocp-prod.example.com", True),
+        ),
+        resource_patches=1,
     )
 
 
@@ -286,6 +407,7 @@ def canonical_report() -> Report:
         clusters=clusters(),
         notes=("Upgrade path 4.2 -> 4.3 is supported.",),
         platform=platform(),
+        changes=changes(),
         metadata={
             "host": "ops-bastion-01",
             "user": "alice",

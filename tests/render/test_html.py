@@ -149,7 +149,7 @@ def test_chart_bars_cover_the_window_and_mark_blocked() -> None:
     chart = version_chart(canonical_report().clusters, WINDOW, "4.3")
     assert [bar.minor for bar in chart.bars] == ["1.29", "1.30", "1.31", "1.32", "1.33", "1.34"]
     assert [bar.in_window for bar in chart.bars] == [False, False, True, True, True, True]
-    assert {bar.minor: bar.blocked for bar in chart.bars if bar.blocked} == {"1.29": 1, "1.30": 1}
+    assert {bar.minor: bar.blocked for bar in chart.bars if bar.blocked} == {"1.29": 1, "1.30": 2}
     assert chart.unversioned == 2
     assert chart.band is not None and chart.band.label == "4.3 window 1.31-1.34"
     tallest = max(chart.bars, key=lambda bar: bar.count)
@@ -180,7 +180,9 @@ def test_a_large_fleet_keeps_the_action_list_short() -> None:
     page = Page(render(report, RenderOptions()))
     cards = [a for a in page.tags("article") if "card" in (a.get("class") or "")]
     assert len(cards) == 12
-    assert "and 432 more clusters to act on" in page.text
+    act_on = sum(1 for c in report.clusters if c.status.value in ("BLOCKED", "UNKNOWN"))
+    assert act_on > 12
+    assert f"and {act_on - 12} more clusters to act on" in page.text
     rows = [a for a in page.tags("tbody") if a.get("class") == "cluster-row"]
     assert len(rows) == 1000
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from scanner.render import RenderOptions, render
 from scanner.render.table import render_verdict_line
 from tests.render.dataset import HOSTILE_CONTEXT, canonical_report
@@ -20,9 +23,21 @@ def test_one_row_per_cluster_then_the_verdict_line() -> None:
         f"{summary.total} clusters: {summary.pass_} pass, {summary.warn} warn, "
         f"{summary.blocked} blocked, {summary.unknown} unknown"
     )
-    for cluster in report.clusters:
-        matching = [line for line in lines if cluster.status.value in line.split()]
-        assert matching, cluster.context
+    rows = lines[1 : lines.index("")]
+    assert len(rows) == len(report.clusters)
+    for row, cluster in zip(rows, report.clusters, strict=True):
+        assert cluster.status.value in row.split(), (row, cluster.context)
+
+
+GOLDEN = Path(__file__).resolve().parents[2] / "fixtures" / "golden" / "report.txt"
+
+
+def test_matches_golden_file() -> None:
+    """Regenerate with UPDATE_GOLDEN=1 pytest tests/render/test_table.py, then review."""
+    text = render("table", canonical_report(), RenderOptions())
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        GOLDEN.write_text(text, encoding="utf-8")
+    assert text == GOLDEN.read_text(encoding="utf-8")
 
 
 def test_blocked_row_shows_its_most_important_finding() -> None:
