@@ -145,7 +145,7 @@ def metrics_parse(size_mb: int = 20, series: int = 40) -> MetricsParse:
     import time
     import tracemalloc
 
-    from scanner.collect import DEPRECATED_FAMILY, parse_deprecated
+    from scanner.collect.plan import DEPRECATED_FAMILY, parse_deprecated
     from scanner.kube.reader import LINE_CHUNK, read_lines
 
     line = (

@@ -1,5 +1,6 @@
 """The one report model (SPEC section 6): JSON dumps it, templates lay it out, ``report``
-re-renders from it. ``to_dict``/``from_dict`` round-trip exactly."""
+re-renders from it. The JSON form comes from the fields (:mod:`scanner.serial`), so
+``to_dict``/``from_dict`` round-trip exactly and a new field needs no code of its own."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from typing import Any
 
 from scanner.errors import ReportError
 from scanner.model import (
+    Access,
+    CurrentSource,
     Extension,
     Finding,
     Gate,
+    KindSource,
     NodeSummary,
-    Plan,
     PolicyRef,
     Preflight,
     Role,
@@ -22,19 +25,18 @@ from scanner.model import (
     Severity,
     Status,
     UpgradeController,
+    UpgradePlan,
     Verdict,
 )
+from scanner.serial import Serial, SerialError, codec, json_key
 from scanner.versions import KubeVersion, detect_provider
 
 SCHEMA_VERSION = 1
 TOOL_NAME = "upgrade-scanner"
-SOURCE_KUBECONFIG = "kubeconfig"  # scanned through a kubeconfig context
-SOURCE_RECORD = "platform-record"  # known only from the global cluster's record of it
-SOURCE_PROXY = "platform-proxy"  # a recorded cluster scanned through the platform's proxy
 
 
 @dataclass(frozen=True)
-class ClusterResult:
+class ClusterResult(Serial):
     context: str
     name: str
     role: Role
@@ -49,20 +51,37 @@ class ClusterResult:
     upgrade_path: tuple[str, ...] = ()
     owner: str = ""
     notes: str = ""
-    source: str = SOURCE_KUBECONFIG
-    kind_source: str = ""  # inventory, discovery or unknown; "" means derive it from kind
+    access: Access = field(default=Access.KUBECONFIG, metadata=json_key("source"))
+    kind_source: KindSource | None = None  # None: derive it from kind (older reports)
     recorded_version: str | None = None  # what the global cluster records, when it does
     # The platform's upgrade operator's view of this cluster (its ClusterVersionShadow);
     # None: no shadow (before 4.3, or not readable: the platform notes say which).
     upgrade_controller: UpgradeController | None = None
     # Its extensions (ModuleInfos); None: not read, () none installed.
     extensions: tuple[Extension, ...] | None = None
-    plan: Plan | None = None  # None: no plan computed (it need not move, or --no-plan)
+    plan: UpgradePlan | None = None  # None: no plan computed (it need not move, or --no-plan)
 
     def __post_init__(self) -> None:
-        if not self.kind_source:  # reports from before discovery: only an inventory set kinds
-            origin = "unknown" if self.kind == "unknown" else "inventory"
+        if self.kind_source is None:  # reports from before discovery: only an inventory set kinds
+            origin = KindSource.UNKNOWN if self.kind == "unknown" else KindSource.INVENTORY
             object.__setattr__(self, "kind_source", origin)
+
+    @classmethod
+    def json_upgrade(cls, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Reports written before a key existed: the name is the context, the kind
+        ``unknown``, the provider read from the version's suffix."""
+        filled = dict(data)
+        if not filled.get("name"):
+            filled["name"] = filled.get("context")
+        if not filled.get("kind"):
+            filled["kind"] = "unknown"
+        version = filled.get("version")
+        if not filled.get("provider"):
+            suffix = version.get("suffix") if isinstance(version, Mapping) else None
+            filled["provider"] = detect_provider(suffix) if isinstance(suffix, str) else ""
+        if filled.get("recorded_version") == "":
+            filled["recorded_version"] = None
+        return filled
 
     @property
     def top_finding(self) -> Finding | None:
@@ -70,93 +89,20 @@ class ClusterResult:
         order = {Severity.BLOCKER: 0, Severity.WARNING: 1, Severity.INFO: 2}
         return min(self.findings, key=lambda f: order[f.severity], default=None)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "context": self.context,
-            "name": self.name,
-            "role": self.role.value,
-            "kind": self.kind,
-            "provider": self.provider,
-            "server": self.server,
-            "status": self.status.value,
-            "version": self.version.to_dict() if self.version else None,
-            "nodes": self.nodes.to_dict() if self.nodes else None,
-            "error": self.error.to_dict() if self.error else None,
-            "findings": [f.to_dict() for f in self.findings],
-            "upgrade_path": list(self.upgrade_path),
-            "owner": self.owner,
-            "notes": self.notes,
-            "source": self.source,
-            "kind_source": self.kind_source,
-            "recorded_version": self.recorded_version,
-            "upgrade_controller": (
-                self.upgrade_controller.to_dict() if self.upgrade_controller else None
-            ),
-            "extensions": (
-                [e.to_dict() for e in self.extensions] if self.extensions is not None else None
-            ),
-            "plan": self.plan.to_dict() if self.plan else None,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ClusterResult:
-        version = KubeVersion.from_dict(data["version"]) if data.get("version") else None
-        return cls(
-            context=str(data["context"]),
-            name=str(data.get("name") or data["context"]),
-            role=Role(data["role"]),
-            kind=str(data.get("kind") or "unknown"),
-            provider=str(
-                data.get("provider") or (detect_provider(version.suffix) if version else "")
-            ),
-            server=str(data.get("server") or ""),
-            status=Status(data["status"]),
-            version=version,
-            nodes=NodeSummary.from_dict(data["nodes"]) if data.get("nodes") else None,
-            error=ScanError.from_dict(data["error"]) if data.get("error") else None,
-            findings=tuple(Finding.from_dict(f) for f in data.get("findings") or ()),
-            upgrade_path=tuple(str(s) for s in data.get("upgrade_path") or ()),
-            owner=str(data.get("owner") or ""),
-            notes=str(data.get("notes") or ""),
-            source=str(data.get("source") or SOURCE_KUBECONFIG),
-            kind_source=str(data.get("kind_source") or ""),
-            recorded_version=_optional_text(data.get("recorded_version")),
-            upgrade_controller=(
-                UpgradeController.from_dict(data["upgrade_controller"])
-                if data.get("upgrade_controller")
-                else None
-            ),
-            extensions=(
-                tuple(Extension.from_dict(e) for e in data["extensions"])
-                if data.get("extensions") is not None
-                else None
-            ),
-            plan=Plan.from_dict(data["plan"]) if data.get("plan") else None,
-        )
-
-
-def _optional_text(value: Any) -> str | None:
-    return str(value) if value not in (None, "") else None
-
-
-CURRENT_FROM_FLAG = "flag"
-CURRENT_FROM_GLOBAL = "global-cluster"
-CURRENT_FROM_PRODUCTBASE = "productbase"
-
 
 @dataclass(frozen=True)
-class PlatformInfo:
+class PlatformSection(Serial):
     """What platform discovery found on the global cluster, for the report.
 
     ``current_version`` is the current platform version the scan used (``from``), and
-    ``current_version_source`` says where it came from (``flag``, ``global-cluster`` or
-    ``None``); ``discovered_version`` is what the global cluster reports, if it does.
-    ``preflight`` is ``None`` when the platform has no result: never read that as a pass.
+    ``current_version_source`` says where it came from; ``discovered_version`` is what the
+    global cluster reports, if it does. ``preflight`` is ``None`` when the platform has no
+    result: never read that as a pass. A collection that is ``None`` was not read.
     """
 
     discovered: bool = False  # at least one platform API answered
     current_version: str | None = None
-    current_version_source: str | None = None
+    current_version_source: CurrentSource | None = None
     discovered_version: str | None = None
     records: int = 0
     notes: tuple[str, ...] = ()
@@ -165,53 +111,11 @@ class PlatformInfo:
     gates: tuple[Gate, ...] | None = None  # admin-gates with admin-acks; None: not read
     resource_patches: int | None = None  # ResourcePatches found; None: not read
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "discovered": self.discovered,
-            "current_version": self.current_version,
-            "current_version_source": self.current_version_source,
-            "discovered_version": self.discovered_version,
-            "records": self.records,
-            "notes": list(self.notes),
-            "preflight": self.preflight.to_dict() if self.preflight else None,
-            "disabled_checks": (
-                list(self.disabled_checks) if self.disabled_checks is not None else None
-            ),
-            "gates": [g.to_dict() for g in self.gates] if self.gates is not None else None,
-            "resource_patches": self.resource_patches,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PlatformInfo:
-        preflight = data.get("preflight")
-        return cls(
-            discovered=bool(data.get("discovered")),
-            current_version=_optional_text(data.get("current_version")),
-            current_version_source=_optional_text(data.get("current_version_source")),
-            discovered_version=_optional_text(data.get("discovered_version")),
-            records=int(data.get("records") or 0),
-            notes=tuple(str(n) for n in data.get("notes") or ()),
-            preflight=Preflight.from_dict(preflight) if preflight else None,
-            disabled_checks=(
-                tuple(str(c) for c in data["disabled_checks"])
-                if data.get("disabled_checks") is not None
-                else None
-            ),
-            gates=(
-                tuple(Gate.from_dict(g) for g in data["gates"])
-                if data.get("gates") is not None
-                else None
-            ),
-            resource_patches=(
-                int(data["resource_patches"]) if data.get("resource_patches") is not None else None
-            ),
-        )
-
 
 @dataclass(frozen=True)
-class Summary:
+class Summary(Serial):
     total: int
-    pass_: int
+    pass_: int = field(metadata=json_key("pass"))
     warn: int
     blocked: int
     unknown: int
@@ -247,54 +151,26 @@ class Summary:
             ),
         )
 
-    def to_dict(self) -> dict[str, int]:
-        return {
-            "total": self.total,
-            "pass": self.pass_,
-            "warn": self.warn,
-            "blocked": self.blocked,
-            "unknown": self.unknown,
-            "waived": self.waived,
-            "plan_blockers": self.plan_blockers,
-            "must_move": self.must_move,
-            "plan_steps": self.plan_steps,
-            "removed_apis_in_use": self.removed_apis_in_use,
-        }
-
 
 @dataclass(frozen=True)
-class Change:
+class Change(Serial):
     """One difference between two runs, for one cluster."""
 
     context: str
-    before: str | None = None  # status, version or finding id, as the section says
-    after: str | None = None
+    before: str | None = field(default=None, metadata=json_key("from"))
+    after: str | None = field(default=None, metadata=json_key("to"))
     detail: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "context": self.context,
-            "from": self.before,
-            "to": self.after,
-            "detail": self.detail,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Change:
-        return cls(
-            str(data["context"]), data.get("from"), data.get("to"), str(data.get("detail", ""))
-        )
 
 
 CHANGE_SECTIONS = ("new_blockers", "resolved", "status_changes", "version_changes")
 
 
 @dataclass(frozen=True)
-class Changes:
+class Changes(Serial):
     """What changed since the previous run (``since`` is its ``generated_at``)."""
 
     since: str
-    previous_verdict: str
+    previous_verdict: str = ""
     new_blockers: tuple[Change, ...] = ()
     resolved: tuple[Change, ...] = ()
     status_changes: tuple[Change, ...] = ()
@@ -304,30 +180,40 @@ class Changes:
     def empty(self) -> bool:
         return not any(getattr(self, section) for section in CHANGE_SECTIONS)
 
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"since": self.since, "previous_verdict": self.previous_verdict}
-        for section in CHANGE_SECTIONS:
-            data[section] = [change.to_dict() for change in getattr(self, section)]
-        return data
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Changes:
-        sections = {
-            section: tuple(Change.from_dict(c) for c in data.get(section) or ())
-            for section in CHANGE_SECTIONS
-        }
-        return cls(str(data["since"]), str(data.get("previous_verdict", "")), **sections)
+def _tool(version: str) -> dict[str, str]:
+    return {"name": TOOL_NAME, "version": version}
+
+
+def _tool_version(raw: Any) -> str:
+    version = raw.get("version") if isinstance(raw, Mapping) else None
+    if not isinstance(version, str):
+        raise SerialError("tool", "expected an object with the tool's version")
+    return version
 
 
 @dataclass(frozen=True)
-class Report:
+class Report(Serial):
     """A whole run. ``metadata`` holds run facts for auditors (host, user, command line)."""
 
-    tool_version: str
+    json_order = (
+        "schema_version",
+        "tool",
+        "generated_at",
+        "duration_seconds",
+        "target",
+        "from",
+        "policy",
+        "verdict",
+        "exit_code",
+        "summary",
+    )
+
+    tool_version: str = field(metadata={"json": "tool", **codec(_tool, _tool_version)})
     generated_at: str
-    duration_seconds: float
+    duration_seconds: float = field(metadata=codec(lambda seconds: round(seconds, 3)))
     target: str
-    from_version: str | None
+    from_version: str | None = field(metadata=json_key("from"))
     policy: PolicyRef
     verdict: Verdict
     exit_code: int
@@ -335,37 +221,21 @@ class Report:
     notes: tuple[str, ...] = ()
     metadata: Mapping[str, Any] = field(default_factory=dict)
     changes: Changes | None = None
-    platform: PlatformInfo | None = None  # None: a report from before platform discovery
+    platform: PlatformSection | None = None  # None: a report from before platform discovery
     schema_version: int = SCHEMA_VERSION
 
     @property
     def summary(self) -> Summary:
         return Summary.of(self.clusters)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "schema_version": self.schema_version,
-            "tool": {"name": TOOL_NAME, "version": self.tool_version},
-            "generated_at": self.generated_at,
-            "duration_seconds": round(self.duration_seconds, 3),
-            "target": self.target,
-            "from": self.from_version,
-            "policy": self.policy.to_dict(),
-            "verdict": self.verdict.value,
-            "exit_code": self.exit_code,
-            "summary": self.summary.to_dict(),
-            "clusters": [c.to_dict() for c in self.clusters],
-            "notes": list(self.notes),
-            "metadata": dict(self.metadata),
-            "changes": self.changes.to_dict() if self.changes else None,
-            "platform": self.platform.to_dict() if self.platform else None,
-        }
+    def json_extra(self) -> dict[str, Any]:
+        return {"summary": self.summary.to_dict()}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, where: str = "report") -> Report:
+    def from_dict(cls, data: Any, path: str = "", *, where: str = "report") -> Report:
         if not isinstance(data, Mapping):
             raise ReportError(f"{where}: not a JSON object; expected an upgrade-scanner report")
         version = data.get("schema_version")
@@ -375,24 +245,9 @@ class Report:
                 f"(expected {SCHEMA_VERSION}); re-run the scan with this version"
             )
         try:
-            policy = data["policy"]
-            return cls(
-                tool_version=str(data["tool"]["version"]),
-                generated_at=str(data["generated_at"]),
-                duration_seconds=float(data["duration_seconds"]),
-                target=str(data["target"]),
-                from_version=data.get("from"),
-                policy=PolicyRef(str(policy["id"]), str(policy["source"]), str(policy["sha256"])),
-                verdict=Verdict(data["verdict"]),
-                exit_code=int(data["exit_code"]),
-                clusters=tuple(ClusterResult.from_dict(c) for c in data["clusters"]),
-                notes=tuple(str(n) for n in data.get("notes") or ()),
-                metadata=dict(data.get("metadata") or {}),
-                changes=Changes.from_dict(data["changes"]) if data.get("changes") else None,
-                platform=PlatformInfo.from_dict(data["platform"]) if data.get("platform") else None,
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ReportError(f"{where}: malformed report ({type(exc).__name__}: {exc})") from exc
+            return super().from_dict(data, path)
+        except SerialError as exc:
+            raise ReportError(f"{where}: malformed report ({exc})") from None
 
     @classmethod
     def from_json(cls, text: str, *, where: str = "report") -> Report:

@@ -15,6 +15,7 @@ from typing import Any
 from packaging.version import Version
 
 from scanner.errors import VersionError
+from scanner.serial import SKIP, Serial
 
 # ASCII only: ``\d`` would otherwise accept Arabic-Indic and other scripts' digits.
 _GIT_VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?", re.ASCII)
@@ -46,17 +47,19 @@ _PROVIDERS = tuple(
 
 
 @dataclass(frozen=True, order=False)
-class KubeVersion:
+class KubeVersion(Serial):
     """One Kubernetes version. ``git_version`` is the raw string, kept for display."""
+
+    json_order = ("git_version", "major", "minor", "patch", "pre_release", "suffix")
 
     major: int
     minor: int
-    patch: int
+    patch: int = 0
     suffix: str = ""
     git_version: str = ""
     # True when gitVersion was unusable and the version was read from major/minor: nothing
     # then says which distribution built it (reports keep the provider they computed).
-    from_parts: bool = field(default=False, compare=False)
+    from_parts: bool = field(default=False, compare=False, metadata=SKIP)
 
     @property
     def pre_release(self) -> bool:
@@ -99,25 +102,8 @@ class KubeVersion:
     def __str__(self) -> str:
         return self.git_version or f"v{self.major}.{self.minor}.{self.patch}{self.suffix}"
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "git_version": self.git_version,
-            "major": self.major,
-            "minor": self.minor,
-            "patch": self.patch,
-            "pre_release": self.pre_release,
-            "suffix": self.suffix,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> KubeVersion:
-        return cls(
-            major=int(data["major"]),
-            minor=int(data["minor"]),
-            patch=int(data.get("patch") or 0),
-            suffix=str(data.get("suffix") or ""),
-            git_version=str(data.get("git_version") or ""),
-        )
+    def json_extra(self) -> dict[str, Any]:
+        return {"pre_release": self.pre_release}
 
 
 def parse_git_version(text: str) -> KubeVersion:

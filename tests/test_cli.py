@@ -77,12 +77,12 @@ def test_unknown_only_exits_3(cli: Any, demo_fleet: RunningFleet) -> None:
 def test_internal_error_exits_4_with_one_line(
     cli: Any, demo_fleet: RunningFleet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import scanner.scan
+    import scanner.pipeline
 
     def explode(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("unexpected")
 
-    monkeypatch.setattr(scanner.scan, "evaluate", explode)
+    monkeypatch.setattr(scanner.pipeline, "evaluate", explode)
     result = cli(*scan_args(demo_fleet, "--context", "ipi-prod"))
     assert result.code == 4
     assert result.err.count("\n") == 1 and "internal error: RuntimeError" in result.err

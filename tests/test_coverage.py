@@ -14,28 +14,16 @@ from scanner.inputs.kubeconfig import ClusterEntry
 from scanner.inputs.policy import load_policy
 from scanner.inputs.targets import Target
 from scanner.kube.errors import FetchError
-from scanner.model import ErrorCategory, Preflight, PreflightCheck, Role, Severity
-from scanner.platform.match import (
-    match_records,
-    plan_coverage,
-    with_discovered_kind,
-)
-from scanner.platform.records import (
-    CAPI,
-    KAMAJI,
-    SHADOWS,
-    TKESTACK,
-    Discovery,
-    PlatformRecord,
-    kind_of,
-    merge_records,
-    parse_discovery,
-    url_endpoint,
-)
+from scanner.model import CurrentSource, ErrorCategory, Preflight, PreflightCheck, Role, Severity
+from scanner.pipeline import Upgrade, current_notes
+from scanner.platform.catalogue import CAPI, KAMAJI, SHADOW_LIST, TKESTACK
+from scanner.platform.clusters import ClusterRecord, kind_of, merge_records, url_endpoint
+from scanner.platform.discovery import Discovery, parse_discovery
+from scanner.platform.match import match_coverage, match_records, with_discovered_kind
 from scanner.render.platform_text import current_text, preflight_text
-from scanner.report import ClusterResult, PlatformInfo, Report
+from scanner.report import ClusterResult, PlatformSection, Report
+from scanner.rules.context import Current, resolve_current, scan_context, target_release
 from scanner.rules.platform import preflight_rules, record_mismatch_rule
-from scanner.scan import ScanRequest, resolve_current
 from scanner.versions import parse_git_version
 from tests.render.dataset import canonical_report
 
@@ -54,7 +42,7 @@ def capi(name: str, infrastructure: str = "", control_plane: str = "") -> dict[s
 
 
 def target(context: str, server: str = "", role: Role = Role.WORKLOAD, **kw: Any) -> Target:
-    cluster = ClusterEntry(name=kw.pop("cluster_name", context), server=server, source="kc")
+    cluster = ClusterEntry(name=kw.pop("cluster_name", context), server=server, file="kc")
     return Target(context, role, context, server=server, cluster=cluster, **kw)
 
 
@@ -77,7 +65,7 @@ def target(context: str, server: str = "", role: Role = Role.WORKLOAD, **kw: Any
     ],
 )
 def test_kind_of(tke: Any, capi_doc: Any, tcp: Any, kind: str | None) -> None:
-    assert kind_of(tke, capi_doc, tcp)[0] == kind
+    assert kind_of(tke, capi_doc, tcp) == kind
 
 
 def test_records_merge_by_name_with_versions_and_endpoints() -> None:
@@ -140,9 +128,9 @@ def test_url_endpoint(url: str, endpoint: str | None) -> None:
 )
 def test_current_version_shapes(status: dict[str, Any], version: str | None, note: bool) -> None:
     shadow = {"metadata": {"name": "global", "namespace": "cpaas-system"}, "status": status}
-    apis = (TKESTACK, CAPI, KAMAJI, SHADOWS)
+    apis = (TKESTACK, CAPI, KAMAJI, SHADOW_LIST)
     found = parse_discovery(
-        {TKESTACK.key: [], CAPI.key: [], KAMAJI.key: [], SHADOWS.key: [shadow]}, apis=apis
+        {TKESTACK.key: [], CAPI.key: [], KAMAJI.key: [], SHADOW_LIST.key: [shadow]}, reads=apis
     )
     assert found.current_version == version
     assert bool(found.notes) == note
@@ -152,11 +140,11 @@ def test_current_version_shapes(status: dict[str, Any], version: str | None, not
 def test_failed_reads_are_notes_and_an_unanswered_read_too() -> None:
     found = parse_discovery(
         {
-            TKESTACK.key: FetchError(ErrorCategory.AUTH, "HTTP 403 Forbidden: no"),
-            CAPI.key: FetchError(ErrorCategory.HTTP, "HTTP 404 Not Found: gone"),
+            TKESTACK.key: FetchError(ErrorCategory.AUTH, "HTTP 403 Forbidden: no", status=403),
+            CAPI.key: FetchError(ErrorCategory.HTTP, "HTTP 404 Not Found: gone", status=404),
             KAMAJI.key: FetchError(ErrorCategory.TIMEOUT, "no answer before the read timeout"),
         },
-        apis=(TKESTACK, CAPI, KAMAJI, SHADOWS),
+        reads=(TKESTACK, CAPI, KAMAJI, SHADOW_LIST),
     )
     assert found.notes == (
         "clusters.platform.tkestack.io: not readable (HTTP 403 Forbidden: no); grant the "
@@ -173,10 +161,10 @@ def test_failed_reads_are_notes_and_an_unanswered_read_too() -> None:
 
 def test_matching_order_inventory_then_name_then_url() -> None:
     records = (
-        PlatformRecord("by-name", endpoints=("h1:443",)),
-        PlatformRecord("by-url", endpoints=("h2:6443",)),
-        PlatformRecord("named", endpoints=("h3:443",)),
-        PlatformRecord("global"),
+        ClusterRecord("by-name", endpoints=("h1:443",)),
+        ClusterRecord("by-url", endpoints=("h2:6443",)),
+        ClusterRecord("named", endpoints=("h3:443",)),
+        ClusterRecord("global"),
     )
     targets = [
         target("g", "https://unknown:443", Role.GLOBAL),
@@ -197,30 +185,30 @@ def test_matching_order_inventory_then_name_then_url() -> None:
 
 
 def test_inventory_kind_wins_over_the_record() -> None:
-    record = PlatformRecord("a", kind="ipi")
-    assert with_discovered_kind(target("a", kind="upi"), record).kind_origin == "inventory"
+    record = ClusterRecord("a", kind="ipi")
+    assert with_discovered_kind(target("a", kind="upi"), record).kind_source == "inventory"
     found = with_discovered_kind(target("a"), record)
-    assert (found.kind, found.kind_origin) == ("ipi", "discovery")
-    assert with_discovered_kind(target("a"), PlatformRecord("a")).kind_origin == "unknown"
+    assert (found.kind, found.kind_source) == ("ipi", "discovery")
+    assert with_discovered_kind(target("a"), ClusterRecord("a")).kind_source == "unknown"
 
 
 def test_coverage_reports_missed_records_and_leaves_out_unselected_ones() -> None:
     discovery = Discovery(
         records=(
-            PlatformRecord("a", version="v1.33.1"),
-            PlatformRecord("left-out", version="v1.30.1"),
-            PlatformRecord("missed", kind="upi", version="v1.30.1", endpoints=("10.0.0.7:6443",)),
-            PlatformRecord("g"),  # the name of a selected context, claimed by another record
+            ClusterRecord("a", version="v1.33.1"),
+            ClusterRecord("left-out", version="v1.30.1"),
+            ClusterRecord("missed", kind="upi", version="v1.30.1", endpoints=("10.0.0.7:6443",)),
+            ClusterRecord("g"),  # the name of a selected context, claimed by another record
         ),
         read=frozenset({TKESTACK.key}),
     )
     selected = [target("g", role=Role.GLOBAL, platform_name="a"), target("b")]
     inventory = Inventory("inv", (InventoryEntry("missed", owner="team-m"),))
-    coverage = plan_coverage(selected, [target("left-out")], discovery, inventory)
+    coverage = match_coverage(selected, [target("left-out")], discovery, inventory)
     assert coverage.unselected == ("left-out",)
     assert [m.target.context for m in coverage.record_only] == ["missed", "platform:g"]
     missed = coverage.record_only[0]
-    assert (missed.target.kind, missed.target.kind_origin, missed.target.owner) == (
+    assert (missed.target.kind, missed.target.kind_source, missed.target.owner) == (
         "upi",
         "discovery",
         "team-m",
@@ -231,10 +219,10 @@ def test_coverage_reports_missed_records_and_leaves_out_unselected_ones() -> Non
 
 def test_record_mismatch_compares_what_the_record_says() -> None:
     live = parse_git_version("v1.32.4-2")
-    assert record_mismatch_rule("c", PlatformRecord("c", version="1.32"), live) == []
-    assert record_mismatch_rule("c", PlatformRecord("c", version="v1.32.4"), live) == []
-    assert record_mismatch_rule("c", PlatformRecord("c", version="garbage"), live) == []
-    (finding,) = record_mismatch_rule("c", PlatformRecord("c", version="v1.32.3"), live)
+    assert record_mismatch_rule("c", ClusterRecord("c", version="1.32"), live) == []
+    assert record_mismatch_rule("c", ClusterRecord("c", version="v1.32.4"), live) == []
+    assert record_mismatch_rule("c", ClusterRecord("c", version="garbage"), live) == []
+    (finding,) = record_mismatch_rule("c", ClusterRecord("c", version="v1.32.3"), live)
     assert (finding.id, finding.severity) == ("record-mismatch/c", Severity.WARNING)
 
 
@@ -259,30 +247,50 @@ def test_preflight_and_current_version_in_words() -> None:
     assert (
         preflight_text(Preflight(None, checks)) == "observed at an unknown time: 1 failed, 1 passed"
     )
-    info = PlatformInfo(
-        current_version="4.2", current_version_source="flag", discovered_version="v4.1.0"
+    info = PlatformSection(
+        current_version="4.2",
+        current_version_source=CurrentSource.FLAG,
+        discovered_version="v4.1.0",
     )
     assert current_text(info) == "4.2 (given with --from; the global cluster reports v4.1.0)"
-    assert current_text(PlatformInfo()) == "not known"
+    assert current_text(PlatformSection()) == "not known"
 
 
-def resolve(target: str, from_version: str | None, found: str | None) -> Any:
-    request = ScanRequest(target=target, from_version=from_version)
-    return resolve_current(load_policy(None), request, Discovery(current_version=found))
+POLICY = load_policy(None)
+
+
+def resolve(target: str, from_version: str | None, found: str | None) -> Current:
+    release = target_release(POLICY, target)
+    return resolve_current(POLICY, release, from_version, Discovery(current_version=found))
+
+
+def judged(target: str, current: Current) -> None:
+    scan_context(POLICY, target_release(POLICY, target), current)
 
 
 def test_resolve_current_version() -> None:
-    context, source, notes = resolve("4.3", None, "v4.2.3")
-    assert (context.from_release.version, source, notes) == ("4.2", "global-cluster", ())
-    context, source, notes = resolve("4.3", None, "4.3.0")
-    assert context.from_release is None and source is None
-    assert notes == ("the global cluster already runs platform 4.3.0",)
-    context, _, notes = resolve("4.3", None, "9.9")
-    assert context.from_release is None and "9.9" in notes[0]
+    """Resolved once: ``--from``, else the global cluster's version the policy knows, else
+    nothing and why; the report says why as a note when the global cluster said something."""
+    current = resolve("4.3", None, "v4.2.3")
+    assert current.release is not None
+    assert (current.release.version, current.source) == ("4.2", CurrentSource.GLOBAL_CLUSTER)
+    reported = Discovery(current_version="4.3.0")
+    current = resolve("4.3", None, "4.3.0")
+    assert current.release is None and current.source is None
+    assert current_notes(Upgrade("4.3"), current, reported) == (
+        "the global cluster already runs platform 4.3.0",
+    )
+    current = resolve("4.3", None, "9.9")
+    assert current.release is None and "9.9" in current.missing
+    flag = resolve("4.3", "4.1", "v4.2.3")
+    assert flag.source is CurrentSource.FLAG
+    assert current_notes(Upgrade("4.3", "4.1"), flag, Discovery(current_version="v4.2.3")) == (
+        "the global cluster reports platform version v4.2.3; --from 4.1 was used",
+    )
     with pytest.raises(UsageError, match=r"--from is required.*did not report its current"):
-        resolve("4.2", None, None)
+        judged("4.2", resolve("4.2", None, None))
     with pytest.raises(UsageError, match=r"already runs platform 4\.2"):
-        resolve("4.2", None, "4.2")
+        judged("4.2", resolve("4.2", None, "4.2"))
 
 
 def test_report_round_trips_and_old_reports_load() -> None:
@@ -295,7 +303,7 @@ def test_report_round_trips_and_old_reports_load() -> None:
             del cluster[key]
     loaded = Report.from_dict(old)
     assert loaded.platform is None
-    assert {c.source for c in loaded.clusters} == {"kubeconfig"}
+    assert {c.access for c in loaded.clusters} == {"kubeconfig"}
     assert {c.kind_source for c in loaded.clusters} == {"inventory"}
     unknown = ClusterResult.from_dict({**old["clusters"][0], "kind": "unknown"})
     assert unknown.kind_source == "unknown"

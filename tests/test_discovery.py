@@ -20,8 +20,8 @@ import pytest
 
 from scanner.collect import BUDGET_MARGIN, CollectOptions
 from scanner.inputs.selection import Selection, select_all
+from scanner.platform.catalogue import CAPI, KAMAJI, PRODUCTBASE, READS, SHADOW_LIST, TKESTACK
 from scanner.platform.read import discover
-from scanner.platform.records import APIS, CAPI, KAMAJI, PRODUCTBASE, SHADOWS, TKESTACK
 from scanner.report import Report
 from simfleet import ClusterSpec, Failure, Fleet
 from simfleet.platform import PlatformCluster, PlatformSpec
@@ -108,7 +108,7 @@ def fleet_specs() -> list[ClusterSpec]:
             node_count=1,
             platform=PlatformSpec(
                 clusters=(PlatformCluster("ipi-a"),),
-                forbidden=(TKESTACK.key, CAPI.key, KAMAJI.key, SHADOWS.key),
+                forbidden=(TKESTACK.key, CAPI.key, KAMAJI.key, SHADOW_LIST.key),
             ),
         ),
         ClusterSpec(
@@ -399,7 +399,7 @@ def test_paged_lists_are_read_to_the_end(platform_fleet: RunningFleet) -> None:
     assert [r.name for r in paged.records] == [r.name for r in whole.records]
     assert len(whole.records) == len(PLATFORM_A.clusters)
     # Everything but the ProductBase (this platform has none) was read.
-    expected = {api.key for api in APIS} - {PRODUCTBASE.key}
+    expected = {r.key for r in READS} - {PRODUCTBASE.key}
     assert paged.read == whole.read == expected
 
 

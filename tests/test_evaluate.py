@@ -3,32 +3,21 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scanner.errors import PolicyError, UsageError
-from scanner.evaluate import (
-    EvaluationContext,
-    build_report,
-    evaluate_cluster,
-    evaluate_onboarding,
-    exit_code_for,
-    onboarding_context,
-    scan_context,
-    status_of,
-    upgrade_path,
-    verdict_of,
-)
+from scanner.evaluate import status_of, verdict_of
+from scanner.evaluate.modes import STANDARD_EXIT, OnboardingMode
 from scanner.exitcodes import ExitCode
-from scanner.inputs.policy import Policy, load_policy
 from scanner.inputs.targets import Target
 from scanner.model import (
     ErrorCategory,
+    Evidence,
     Finding,
-    NodeSummary,
     Observation,
     Role,
     ScanError,
@@ -37,51 +26,18 @@ from scanner.model import (
     Verdict,
 )
 from scanner.report import ClusterResult, Report
-from scanner.versions import parse_git_version
+from scanner.rules.context import EvaluationContext
+from scanner.rules.path import upgrade_path
+from tests.builders import GLOBAL, POLICY, ctx, judge, onboarding, run, seen, upgrade, workload
 
-POLICY: Policy = load_policy()
 WINDOW = "the 4.3 window 1.31\u20131.34"
-GLOBAL = Target("global", Role.GLOBAL, "Global", kind="ipi", server="https://global:6443")
 AUTH_ERROR = ScanError(ErrorCategory.AUTH, "401 Unauthorized")
-
-
-def ctx(target: str = "4.3", current: str | None = "4.2") -> EvaluationContext:
-    return scan_context(POLICY, target, current)
-
-
-def workload(
-    context: str = "wl", kind: str = "ipi", *, insecure: bool = False, problem: str | None = None
-) -> Target:
-    return Target(
-        context,
-        Role.WORKLOAD,
-        context.upper(),
-        kind=kind,
-        insecure_skip_tls_verify=insecure,
-        problem=problem,
-    )
-
-
-def seen(
-    context: str,
-    git_version: str,
-    kubelets: Mapping[str, int] | None = None,
-    runtimes: Mapping[str, int] | None = None,
-    nodes_error: ScanError | None = None,
-) -> Observation:
-    nodes = None
-    if kubelets is not None or runtimes is not None:
-        count = sum((kubelets or runtimes or {}).values())
-        nodes = NodeSummary(count, kubelets or {}, runtimes or {})
-    return Observation(
-        context, parse_git_version(git_version), nodes=nodes, nodes_error=nodes_error
-    )
 
 
 def evaluate(
     git_version: str, *, kind: str = "ipi", context: EvaluationContext | None = None
 ) -> ClusterResult:
-    return evaluate_cluster(workload(kind=kind), seen("wl", git_version), context or ctx())
+    return judge(workload(kind=kind), seen("wl", git_version), context or ctx())
 
 
 def only(result: ClusterResult, rule: str) -> Finding:
@@ -188,7 +144,7 @@ def test_window_applies_whatever_the_kind(kind: str) -> None:
 
 
 def test_global_is_not_held_to_the_window() -> None:
-    result = evaluate_cluster(GLOBAL, seen("global", "v1.28.3"), ctx())
+    result = judge(GLOBAL, seen("global", "v1.28.3"), ctx())
     assert result.status is Status.PASS
     assert result.upgrade_path == ()
     assert result.findings == (
@@ -196,8 +152,8 @@ def test_global_is_not_held_to_the_window() -> None:
             "upgrade-path/global",
             "upgrade-path",
             Severity.INFO,
-            "4.2 -> 4.3 is a supported upgrade path",
-            evidence="flag",
+            "4.2 -> 4.3 is a supported upgrade path (the current version given with --from)",
+            evidence=Evidence.FLAG,
         ),
     )
 
@@ -248,24 +204,24 @@ def test_latest_from_3_18_needs_1_30() -> None:
 
 def test_latest_requires_from() -> None:
     with pytest.raises(UsageError) as caught:
-        scan_context(POLICY, "4.2")
+        ctx("4.2", None)
     assert str(caught.value) == (
         "--from is required for --target 4.2: its upgrade rule 'latest' checks workload "
         "clusters against the current platform version (e.g. --from 4.1)"
     )
     bare = EvaluationContext(POLICY, POLICY.release("4.2"))
     with pytest.raises(UsageError):
-        evaluate_cluster(workload(), seen("wl", "v1.32.0"), bare)
+        judge(workload(), seen("wl", "v1.32.0"), bare)
 
 
 def test_scan_context_refusals() -> None:
     with pytest.raises(UsageError, match=r"^--target 3\.18: this policy gives 3\.18 no upgrade"):
-        scan_context(POLICY, "3.18")
+        ctx("3.18", None)
     with pytest.raises(UsageError, match=r"^--from 4\.3 is the same as --target 4\.3"):
-        scan_context(POLICY, "v4.3", "4.3.2")
+        ctx("v4.3", "4.3.2")
     with pytest.raises(PolicyError, match=r"^unknown platform version '5\.0'"):
-        scan_context(POLICY, "4.3", "5.0")
-    window = scan_context(POLICY, "v4.3.1")
+        ctx("4.3", "5.0")
+    window = ctx("v4.3.1", None)
     assert (window.target.version, window.from_release) == ("4.3", None)
 
 
@@ -273,30 +229,34 @@ def test_scan_context_refusals() -> None:
 
 
 def test_upgrade_path_unsupported_suggests_a_hop() -> None:
-    result = evaluate_cluster(GLOBAL, seen("global", "v1.28.3"), ctx("4.3", "3.16"))
+    result = judge(GLOBAL, seen("global", "v1.28.3"), ctx("4.3", "3.16"))
     assert result.status is Status.BLOCKED
     assert result.findings == (
         Finding(
             "upgrade-path/global",
             "upgrade-path",
             Severity.BLOCKER,
-            "3.16 -> 4.3 is not supported; supported sources 4.0, 4.1, 4.2",
+            "3.16 -> 4.3 is not supported; supported sources 4.0, 4.1, 4.2 (the current "
+            "version given with --from)",
             "upgrade the global cluster 3.16 -> 4.0 -> 4.3, one supported hop at a time; "
             "scan the first hop with --from 3.16 --target 4.0",
-            evidence="flag",
+            evidence=Evidence.FLAG,
         ),
     )
 
 
 def test_upgrade_path_without_route() -> None:
-    result = evaluate_cluster(GLOBAL, seen("global", "v1.28.3"), ctx("4.2", "4.3"))
+    result = judge(GLOBAL, seen("global", "v1.28.3"), ctx("4.2", "4.3"))
     finding = only(result, "upgrade-path")
-    assert finding.message == "4.3 -> 4.2 is not supported; supported sources 4.0, 4.1"
+    assert finding.message == (
+        "4.3 -> 4.2 is not supported; supported sources 4.0, 4.1 (the current version given "
+        "with --from)"
+    )
     assert finding.remediation == "this policy has no supported route from 4.3 to 4.2"
 
 
 def test_upgrade_path_not_verified_without_from() -> None:
-    result = evaluate_cluster(GLOBAL, seen("global", "v1.33.7-4"), ctx("4.3", None))
+    result = judge(GLOBAL, seen("global", "v1.33.7-4"), ctx("4.3", None))
     assert result.status is Status.WARN
     assert only(result, "upgrade-path") == Finding(
         "upgrade-path/global",
@@ -311,12 +271,12 @@ def test_upgrade_path_not_verified_without_from() -> None:
 def test_an_unreachable_global_with_a_known_blocker_is_blocked() -> None:
     # SPEC 4: 3.16 is not a source of 4.3 whatever the cluster answers: a known blocker
     # outranks the unknown, and the error is kept beside it.
-    result = evaluate_cluster(GLOBAL, Observation("global", error=AUTH_ERROR), ctx("4.3", "3.16"))
+    result = judge(GLOBAL, Observation("global", error=AUTH_ERROR), ctx("4.3", "3.16"))
     assert result.status is Status.BLOCKED
     assert result.error == AUTH_ERROR
     assert rules(result) == ["upgrade-path"]
     assert result.provider == ""
-    supported = evaluate_cluster(GLOBAL, Observation("global", error=AUTH_ERROR), ctx("4.3", "4.2"))
+    supported = judge(GLOBAL, Observation("global", error=AUTH_ERROR), ctx("4.3", "4.2"))
     assert supported.status is Status.UNKNOWN  # nothing known blocks it: unknown stays
 
 
@@ -358,7 +318,7 @@ def test_onboarding_blocks_third_party_outside(
 
 def test_onboarding_only_for_third_party_and_when_asked() -> None:
     assert rules(evaluate("v1.35.1", kind="ipi")) == ["window"]
-    quiet = scan_context(POLICY, "4.3", "4.2", check_onboarding=False)
+    quiet = replace(ctx("4.3", "4.2"), check_onboarding=False)
     assert rules(evaluate("v1.35.1", kind="third-party", context=quiet)) == ["window"]
     assert rules(evaluate("v1.35.1", kind="third-party", context=ctx("4.2", "4.1"))) == ["latest"]
 
@@ -374,15 +334,14 @@ def test_onboarding_only_for_third_party_and_when_asked() -> None:
     ],
 )
 def test_evaluate_onboarding_any_kind(kind: str, git_version: str, status: Status) -> None:
-    context = onboarding_context(POLICY, "4.3")
-    result = evaluate_onboarding(workload(kind=kind), seen("wl", git_version), context)
+    result = judge(workload(kind=kind), seen("wl", git_version), onboarding("4.3"), onboard=True)
     assert result.status is status
     assert set(rules(result)) <= {"onboarding"}
 
 
 def test_onboarding_context_needs_a_range() -> None:
     with pytest.raises(UsageError) as caught:
-        onboarding_context(POLICY, "4.2")
+        onboarding("4.2")
     assert (
         str(caught.value)
         == "--target 4.2: this policy has no onboarding range for 4.2 (ranges: 4.3)"
@@ -401,7 +360,7 @@ def test_skew() -> None:
         "v1.32.0": 1,
         "not-a-version": 1,
     }
-    result = evaluate_cluster(workload(), seen("wl", "v1.31.6", kubelets), ctx())
+    result = judge(workload(), seen("wl", "v1.31.6", kubelets), ctx())
     assert result.status is Status.BLOCKED
     skew = {finding.id: finding for finding in result.findings if finding.rule == "skew"}
     assert list(skew) == ["skew/wl/1.27", "skew/wl/1.28", "skew/wl/1.32", "skew/wl/unparsed"]
@@ -430,18 +389,18 @@ def test_skew() -> None:
 
 
 def test_skew_is_stricter_for_old_kubelets() -> None:
-    result = evaluate_cluster(GLOBAL, seen("global", "v1.26.3", {"v1.23.17": 4}), ctx())
+    result = judge(GLOBAL, seen("global", "v1.26.3", {"v1.23.17": 4}), ctx())
     assert only(result, "skew").message == (
         "4 nodes run kubelet v1.23.17, 3 minors older than the API server 1.26; "
         "the skew policy allows at most 2 for kubelets older than 1.25"
     )
-    within = evaluate_cluster(GLOBAL, seen("global", "v1.27.3", {"v1.25.0": 1}), ctx())
+    within = judge(GLOBAL, seen("global", "v1.27.3", {"v1.25.0": 1}), ctx())
     assert only(within, "skew").severity is Severity.INFO
     assert only(within, "skew").remediation == ""
 
 
 def test_kubelets_on_the_server_minor_say_nothing() -> None:
-    result = evaluate_cluster(workload(), seen("wl", "v1.33.7-4", {"v1.33.7-4": 5}), ctx())
+    result = judge(workload(), seen("wl", "v1.33.7-4", {"v1.33.7-4": 5}), ctx())
     assert result.findings == ()
 
 
@@ -449,7 +408,7 @@ def test_docker_runtime_blocks_any_role() -> None:
     runtimes = {"docker://20.10.24": 3, "containerd://1.7.22": 2}
     for target in (workload(), GLOBAL):
         observation = seen(target.context, "v1.33.7-4", runtimes=runtimes)
-        result = evaluate_cluster(target, observation, ctx())
+        result = judge(target, observation, ctx())
         assert result.status is Status.BLOCKED
         assert only(result, "runtime") == Finding(
             f"runtime/{target.context}/docker",
@@ -464,7 +423,7 @@ def test_docker_runtime_blocks_any_role() -> None:
 def test_nodes_unavailable_is_a_warning_not_unknown() -> None:
     forbidden = ScanError(ErrorCategory.AUTH, "403 Forbidden: nodes is forbidden")
     observation = seen("wl", "v1.33.7-4", nodes_error=forbidden)
-    result = evaluate_cluster(workload(), observation, ctx())
+    result = judge(workload(), observation, ctx())
     assert result.status is Status.WARN
     assert result.error is None
     assert only(result, "nodes-unavailable").message == (
@@ -482,7 +441,7 @@ def test_no_nodes_requested_says_nothing() -> None:
 
 def test_insecure_tls_warns() -> None:
     target = workload(insecure=True)
-    result = evaluate_cluster(target, seen("wl", "v1.33.7-4"), ctx())
+    result = judge(target, seen("wl", "v1.33.7-4"), ctx())
     assert result.status is Status.WARN
     assert only(result, "insecure-tls").id == "insecure-tls/wl"
 
@@ -551,11 +510,11 @@ def with_status(status: Status) -> ClusterResult:
 )
 def test_verdict_table(statuses: list[Status], verdict: Verdict, code: ExitCode) -> None:
     assert verdict_of([with_status(s) for s in statuses]) is verdict
-    assert exit_code_for(verdict) is code
+    assert STANDARD_EXIT[verdict] is code
 
 
 def test_observation_without_version_or_error_is_unknown() -> None:
-    result = evaluate_cluster(workload(), Observation("wl"), ctx())
+    result = judge(workload(), Observation("wl"), ctx())
     assert result.status is Status.UNKNOWN
     assert result.error is not None
     assert result.error.category is ErrorCategory.INVALID_RESPONSE
@@ -568,18 +527,11 @@ def report(
     targets: list[Target],
     observations: list[Observation],
     context: EvaluationContext | None = None,
-    onboarding: bool = False,
+    onboard: bool = False,
 ) -> Report:
-    return build_report(
-        targets,
-        observations,
-        context or ctx(),
-        tool_version="1.0.0",
-        generated_at="2025-01-01T00:00:00Z",
-        duration_seconds=1.5,
-        metadata={"host": "ci"},
-        onboarding=onboarding,
-    )
+    if onboard:
+        return run(OnboardingMode(context or onboarding()), targets, observations)
+    return upgrade(targets, observations, context)
 
 
 def test_build_report_never_drops_a_target() -> None:
@@ -650,8 +602,8 @@ def test_onboarding_report() -> None:
     built = report(
         [workload("a", kind="third-party"), workload("b", kind="third-party")],
         [seen("a", "v1.25.0"), seen("b", "v1.36.0")],
-        context=onboarding_context(POLICY, "4.3"),
-        onboarding=True,
+        context=onboarding("4.3"),
+        onboard=True,
     )
     assert [c.status for c in built.clusters] == [Status.PASS, Status.BLOCKED]
     assert built.verdict is Verdict.NOT_READY

@@ -25,14 +25,12 @@ from scanner.errors import (
     UsageError,
     VersionError,
 )
-from scanner.evaluate import scan_context
 from scanner.inputs.inventory import load_inventory
 from scanner.inputs.kubeconfig import load_kubeconfigs
 from scanner.inputs.policy import NOTE_KINDS, load_policy
 from scanner.inputs.targets import select_targets
+from scanner.listings import render_policy, render_targets
 from scanner.model import CLUSTER_KINDS, Role, Severity
-from scanner.render.contexts import render_targets
-from scanner.render.policy_table import render_policy
 from scanner.versions import (
     KubeVersion,
     normalize_platform_version,
@@ -41,6 +39,7 @@ from scanner.versions import (
     parse_release,
     parse_version_info,
 )
+from tests.builders import ctx
 
 FUZZ = settings(
     max_examples=200,
@@ -454,7 +453,7 @@ def test_policy_raises_only_policy_error(tmp_path: Path, doc: Any, as_json: bool
         render_policy(policy, policy.release(version))
         for source in (None, *versions):
             with contextlib.suppress(ScannerError):
-                scan_context(policy, version, source)
+                ctx(version, source, policy)
             if source is not None:
                 route = policy.upgrade_route(source, version)
                 assert route is None or (route[0], route[-1]) == (source, version)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from scanner.collect import parse_deprecated
+from scanner.collect.plan import parse_deprecated
 from scanner.errors import PolicyError
 from scanner.inputs.policy import load_policy
 from scanner.inputs.removals import load_removals, parse_removals

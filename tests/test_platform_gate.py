@@ -237,17 +237,17 @@ def test_proxied_clusters_share_connections(gate_fleet: RunningFleet) -> None:
     """Every cluster behind the proxy is one host, one credential, one CA: one pool of kept
     connections serves them all, so 12 clusters (24 requests) at concurrency 4 cost at most
     the pool's connections, not a handshake per request."""
+    from scanner.collect import FleetCollector
+    from scanner.platform.clusters import ClusterRecord
     from scanner.platform.match import Proxy, proxy_target
-    from scanner.platform.records import PlatformRecord
-    from scanner.scan import collect_targets
 
     fleet = gate_fleet.fleet
     selected = select_all(Selection(kubeconfigs=(str(gate_fleet.kubeconfig),), global_context="g"))
     assert selected.global_target is not None and fleet.proxy_url is not None
     proxy = Proxy(fleet.proxy_url, selected.global_target)
-    targets = [proxy_target(PlatformRecord(name), proxy, None) for name in HIDDEN]
+    targets = [proxy_target(ClusterRecord(name), proxy, None) for name in HIDDEN]
     before = fleet.proxy_stats()
-    observations = collect_targets(targets, CollectOptions(timeout=3, concurrency=4))
+    observations = FleetCollector(CollectOptions(timeout=3, concurrency=4))(targets)
     after = fleet.proxy_stats()
     assert before is not None and after is not None
     assert all(o.error is None and o.nodes is not None for o in observations)
@@ -455,14 +455,14 @@ def test_forbidden_new_reads_are_notes_naming_the_rbac_file(
 def test_missing_api_discovery_falls_back_to_the_documented_groups() -> None:
     from scanner.kube.errors import FetchError
     from scanner.model import ErrorCategory
-    from scanner.platform.read import resolve_apis
-    from scanner.platform.records import APIS
+    from scanner.platform.catalogue import READS
+    from scanner.platform.read import resolve_reads
 
     class NoApis:
         def get_json(self, path: str, *, limit: int) -> dict[str, Any]:
-            raise FetchError(ErrorCategory.AUTH, "HTTP 403 Forbidden")
+            raise FetchError(ErrorCategory.AUTH, "HTTP 403 Forbidden", status=403)
 
-    apis, notes = resolve_apis(NoApis(), APIS)  # type: ignore[arg-type]
+    apis, notes = resolve_reads(NoApis(), READS)  # type: ignore[arg-type]
     assert "resourcepatches" not in {api.key for api in apis}
     assert {"clusterversionshadows", "moduleinfoes", "productbase"} <= {a.key for a in apis}
     assert notes == [
@@ -523,8 +523,8 @@ contexts:
 def test_platform_cli_contexts_match_their_records_and_mark_the_global(tmp_path: Path) -> None:
     from scanner.inputs.targets import platform_base
     from scanner.model import Role
+    from scanner.platform.clusters import ClusterRecord
     from scanner.platform.match import match_records
-    from scanner.platform.records import PlatformRecord
 
     path = tmp_path / "ac.yaml"
     path.write_text(AC_KUBECONFIG)
@@ -533,7 +533,7 @@ def test_platform_cli_contexts_match_their_records_and_mark_the_global(tmp_path:
     assert selected.global_target is not None
     assert selected.global_target.context == "prod/global"
     assert [t.role for t in selected.targets][:1] == [Role.GLOBAL]
-    records = [PlatformRecord(n) for n in ("global", "ipi-1", "edge", "far-away")]
+    records = [ClusterRecord(n) for n in ("global", "ipi-1", "edge", "far-away")]
     matches = match_records(selected.targets, records)
     assert {c: r.name for c, r in matches.items()} == {
         "prod/global": "global",  # extension clusterName

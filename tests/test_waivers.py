@@ -10,8 +10,6 @@ from typing import Any
 
 import pytest
 
-from scanner.evaluate import Run, evaluate, scan_context
-from scanner.inputs.policy import load_policy
 from scanner.inputs.targets import Target
 from scanner.inputs.waivers import WaiverError, load_waivers
 from scanner.model import (
@@ -27,6 +25,7 @@ from scanner.model import (
 )
 from scanner.report import Report
 from scanner.versions import parse_git_version
+from tests.builders import upgrade
 from tests.conftest import RunningFleet
 from tests.test_cli import scan_args
 
@@ -46,9 +45,7 @@ def fleet_report(waivers: Sequence[Waiver] = ()) -> Report:
         Observation("docker", version=parse_git_version("v1.32.1"), nodes=docker),
         Observation("gone", error=ScanError(ErrorCategory.UNREACHABLE, "connection refused")),
     ]
-    context = scan_context(load_policy(None), "4.3", "4.2")
-    run = Run("1.0.0", "2026-11-23T08:00:00Z")
-    return evaluate(targets, observations, context, run, waivers=waivers, today=TODAY)
+    return upgrade(targets, observations, waivers=waivers, today=TODAY)
 
 
 def _blocked(report: Report) -> list[str]:

@@ -3,48 +3,51 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from scanner.cli.common import Outputs
 from scanner.cli.options import attach_options, timeout_option
 from scanner.errors import UsageError
 from scanner.exitcodes import ExitCode
 from scanner.secrets import terminal_safe
+
+if TYPE_CHECKING:
+    from scanner.cli.requests import Attachment, Outputs
 
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @attach_options
 @timeout_option("Connect and read limit of each request.")
-def attach(files: tuple[str, ...], timeout: float, **opts: Any) -> int:
+def attach(files: tuple[str, ...], **opts: Any) -> int:
     """Attach report files to a Jira issue, a ServiceNow change or a webhook (exit 5 on failure)."""
+    from scanner.cli.requests import attachment_request
     from scanner.outputs.attach import attach_files
 
-    destination = attach_destination(opts)
+    attachment = attachment_request(opts)
+    destination = attach_destination(attachment)
     if destination is None:
         raise UsageError(
             "attach: name a destination: --jira-url with --issue, --servicenow-url with "
             "--change, or --webhook"
         )
-    result = attach_files(files, destination, timeout=timeout)
+    result = attach_files(files, destination, timeout=attachment.timeout)
     echo_attach(result, quiet=False)
     return int(ExitCode.READY if result.ok else ExitCode.ATTACH_FAILED)
 
 
-def attach_destination(opts: Mapping[str, Any], outputs: Outputs | None = None) -> Any:
+def attach_destination(attachment: Attachment, outputs: Outputs | None = None) -> Any:
     """The validated destination, or None. For a scan (``outputs`` given) the credentials and
     something to attach are checked too, before any cluster is asked."""
     from scanner.outputs.attach import Webhook, destination_from_options, require_credentials
 
     destination = destination_from_options(
-        jira_url=opts["jira_url"],
-        issue=opts["issue"],
-        servicenow_url=opts["servicenow_url"],
-        change=opts["change"],
-        webhook=opts["webhook"],
+        jira_url=attachment.jira_url,
+        issue=attachment.issue,
+        servicenow_url=attachment.servicenow_url,
+        change=attachment.change,
+        webhook=attachment.webhook,
     )
     if destination is None or outputs is None:
         return destination

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 from collections.abc import Callable
-from datetime import datetime
 
 import click
 
-from scanner.cli.common import REPORT_FORMATS, Outputs, Ui
+from scanner.cli.requests import Outputs, Ui
+from scanner.formats import FILE_FORMATS, PDF_EXTENSION
 from scanner.outputs.files import emit, write_atomic
-from scanner.render import FILE_EXTENSIONS, RenderOptions, render
+from scanner.outputs.history import latest_file, run_file
+from scanner.render import RenderOptions, render
 from scanner.render.table import render_verdict_line
 from scanner.report import Report
 from scanner.secrets import terminal_safe
@@ -60,10 +60,10 @@ def renderings(report: Report, template_dir: str | None) -> Callable[[str], str]
 def write_formats(text_of: Callable[[str], str], outputs: Outputs) -> bool:
     """The ``--FORMAT FILE`` outputs, in flag order; whether one of them was stdout."""
     stdout_taken = False
-    for fmt in REPORT_FORMATS:
-        path = outputs.files.get(fmt)
+    for fmt in FILE_FORMATS:
+        path = outputs.files.get(fmt.name)
         if path:
-            emit(path, text_of(fmt))
+            emit(path, text_of(fmt.name))
             stdout_taken = stdout_taken or path == "-"
     return stdout_taken
 
@@ -82,25 +82,20 @@ def write_pdfs(report: Report, text_of: Callable[[str], str], outputs: Outputs) 
     pdf = html_to_pdf(text_of("html"), browser)
     paths = [outputs.pdf] if outputs.pdf else []
     if outputs.output_dir:
-        stamp = _stamp(report)
         directory = outputs.output_dir
-        paths.append(os.path.join(directory, f"readiness-{report.target}-{stamp}.pdf"))
-        write_atomic(os.path.join(directory, "latest.pdf"), pdf)
+        paths.append(run_file(directory, report.target, report.generated_at, PDF_EXTENSION))
+        write_atomic(latest_file(directory, PDF_EXTENSION), pdf)
     for path in paths:
         write_atomic(path, pdf)
     return paths
 
 
-def _stamp(report: Report) -> str:
-    return datetime.strptime(report.generated_at, "%Y-%m-%dT%H:%M:%SZ").strftime("%Y%m%dT%H%M%SZ")
-
-
 def write_output_dir(report: Report, text_of: Callable[[str], str], directory: str) -> list[str]:
-    stamp = _stamp(report)
     written = []
-    for fmt, ext in FILE_EXTENSIONS.items():
-        path = os.path.join(directory, f"readiness-{report.target}-{stamp}.{ext}")
-        write_atomic(path, text_of(fmt))
-        write_atomic(os.path.join(directory, f"latest.{ext}"), text_of(fmt))
+    for fmt in FILE_FORMATS:
+        assert fmt.extension is not None
+        path = run_file(directory, report.target, report.generated_at, fmt.extension)
+        write_atomic(path, text_of(fmt.name))
+        write_atomic(latest_file(directory, fmt.extension), text_of(fmt.name))
         written.append(path)
     return written

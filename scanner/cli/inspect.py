@@ -1,14 +1,14 @@
-"""The commands beside ``scan``: ``plan`` and ``onboarding`` (judged against something
-other than an upgrade's gate), ``policy`` and ``contexts`` (which look without judging)."""
+"""The commands beside ``scan``: ``plan`` and ``onboarding`` (the same pipeline, judged
+against something other than an upgrade's gate), ``policy`` and ``contexts`` (which look
+without judging)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from scanner.cli.common import Outputs, Ui, collect_options, command_line, selection
+from scanner.cli.common import command_line
 from scanner.cli.options import (
     POLICY,
     TIMEOUT,
@@ -21,7 +21,7 @@ from scanner.cli.options import (
 )
 
 if TYPE_CHECKING:
-    from scanner.report import Report
+    from scanner.cli.requests import RunCommand
 
 
 @click.command()
@@ -33,30 +33,21 @@ if TYPE_CHECKING:
 @ui_options
 def onboarding(**opts: Any) -> int:
     """Check clusters against the onboarding range (exit 0 when every one is accepted)."""
-    from scanner.scan import run_onboarding
+    from scanner.cli.requests import onboarding_request
 
-    return _collect_and_report(opts, run_onboarding, target=opts["target"])
+    return _run_and_report(onboarding_request(opts, command_line()))
 
 
-def _collect_and_report(opts: Any, run: Callable[..., Report], **arguments: Any) -> int:
-    """The shell of a command that collects the selected clusters and writes the reports
-    (``onboarding``, ``plan``): ``run`` gets the selection, policy, collection options,
-    command line and progress, plus ``arguments``."""
+def _run_and_report(command: RunCommand) -> int:
+    """Run the pipeline and write the reports (``onboarding``, ``plan``)."""
     from scanner.cli.emit import write_reports
+    from scanner.pipeline import default_pipeline
 
-    ui = Ui.parse(opts)
-    progress = ui.start()
-    result = run(
-        selection=selection(opts),
-        policy_path=opts["policy_path"],
-        options=collect_options(opts),
-        command_line=command_line(),
-        progress=progress,
-        **arguments,
-    )
-    ui.finish()
-    write_reports(result, Outputs.parse(opts), ui)
-    return result.exit_code
+    progress = command.ui.start()
+    report = default_pipeline(command.run.collect).run(command.run, progress)
+    command.ui.finish()
+    write_reports(report, command.outputs, command.ui)
+    return report.exit_code
 
 
 def _minor(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, int]:
@@ -88,9 +79,9 @@ def plan_command(**opts: Any) -> int:
     Exit 0 when nothing breaks on the way, 1 when something does, 3 when a cluster could not
     be read.
     """
-    from scanner.scan import run_plan
+    from scanner.cli.requests import plan_request
 
-    return _collect_and_report(opts, run_plan, to=opts["to"])
+    return _run_and_report(plan_request(opts, command_line()))
 
 
 @click.command("policy")
@@ -99,7 +90,7 @@ def plan_command(**opts: Any) -> int:
 def policy_command(target: str | None, policy_path: str | None) -> int:
     """Show the platform support matrix."""
     from scanner.inputs.policy import load_policy
-    from scanner.render.policy_table import render_policy
+    from scanner.listings import render_policy
 
     loaded = load_policy(policy_path)
     click.echo(render_policy(loaded, loaded.release(target) if target else None), nl=False)
@@ -122,11 +113,13 @@ def contexts(**opts: Any) -> int:
     The stable contract of ``contexts`` is "no network": listing what a scan would touch must
     work before any cluster is reachable. ``--discover`` adds the platform records.
     """
-    from scanner.kube.reader import ReadOptions
-    from scanner.render.contexts import render_targets
-    from scanner.scan import survey
+    from scanner.cli.requests import contexts_request
+    from scanner.listings import render_targets
+    from scanner.pipeline import survey
+    from scanner.platform.read import Discoverer
 
-    options = ReadOptions(timeout=opts["timeout"])
-    selected, found, coverage = survey(selection(opts), options, opts["discover"])
+    command = contexts_request(opts)
+    discoverer = Discoverer(command.read) if command.discover else None
+    selected, found, coverage = survey(command.selection, discoverer)
     click.echo(render_targets(selected.targets, coverage, found), nl=False)
     return 0

@@ -7,6 +7,9 @@ from typing import Any, TypeVar
 
 import click
 
+from scanner import defaults
+from scanner.formats import FILE_FORMATS
+
 F = TypeVar("F", bound=Callable[..., Any])
 Decorator = Callable[[F], F]
 
@@ -42,7 +45,7 @@ def timeout_option(help_text: str) -> Any:
     return click.option(
         "--timeout",
         type=click.FloatRange(min=0.1),
-        default=10.0,
+        default=defaults.TIMEOUT,
         show_default=True,
         metavar="SECONDS",
         help=help_text,
@@ -103,7 +106,7 @@ def collect_option_group(func: F) -> F:
             click.option(
                 "--retries",
                 type=click.IntRange(min=0, max=10),
-                default=1,
+                default=defaults.RETRIES,
                 show_default=True,
                 metavar="N",
                 help="Retries on connection errors and 5xx.",
@@ -111,7 +114,7 @@ def collect_option_group(func: F) -> F:
             click.option(
                 "--concurrency",
                 type=click.IntRange(min=1, max=512),
-                default=32,
+                default=defaults.CONCURRENCY,
                 show_default=True,
                 metavar="N",
                 help="Clusters scanned at once.",
@@ -163,12 +166,13 @@ def output_options(func: F) -> F:
     """A file flag per report format, ``--template-dir`` and ``--redact`` (scan, report)."""
     formats = [
         click.option(
-            f"--{fmt}",
-            f"{fmt}_path",
+            f.flag,
+            f"{f.name}_path",
             metavar="FILE",
-            help=f"Write the {fmt} report ('-' = stdout).",
+            help=f"Write the {f.name} report ('-' = stdout).",
         )
-        for fmt in ("json", "markdown", "html", "junit")
+        for f in FILE_FORMATS
+        if f.flag
     ]
     return _apply(
         func,

@@ -7,10 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from scanner.cli.common import REPORT_FORMATS, Outputs
 from scanner.cli.options import output_options
-from scanner.cli.scan import redacted
-from scanner.errors import ReportError, UsageError
+from scanner.errors import ReportError
 from scanner.exitcodes import ExitCode
 
 if TYPE_CHECKING:
@@ -23,14 +21,16 @@ if TYPE_CHECKING:
 def report(report_path: str, **opts: Any) -> int:
     """Re-render a saved JSON report offline (no cluster access)."""
     from scanner.cli.emit import renderings, write_formats, write_pdfs
+    from scanner.cli.requests import report_outputs
 
     loaded = load_report(report_path)
-    outputs = Outputs.parse(opts)
-    if not outputs.files and not outputs.pdf:
-        raise UsageError(
-            "report: name at least one of " + ", ".join(f"--{f}" for f in (*REPORT_FORMATS, "pdf"))
-        )
-    shown = redacted(loaded, outputs.redact)
+    outputs = report_outputs(opts)
+    if outputs.redact:
+        from scanner.outputs.redact import redact
+
+        shown = redact(loaded)
+    else:
+        shown = loaded
     text_of = renderings(shown, outputs.template_dir)
     write_formats(text_of, outputs)
     write_pdfs(shown, text_of, outputs)

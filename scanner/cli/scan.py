@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from scanner.cli.attach import attach_destination, echo_attach, exit_after_attach
-from scanner.cli.common import Outputs, Ui, collect_options, command_line, selection
+from scanner import defaults
+from scanner.cli.common import command_line
 from scanner.cli.options import (
     NO_DISCOVERY,
     POLICY,
@@ -22,8 +23,8 @@ from scanner.cli.options import (
 )
 
 if TYPE_CHECKING:
+    from scanner.cli.requests import Outputs
     from scanner.outputs.redact import HostMap
-    from scanner.report import Report
 
 
 @click.command()
@@ -60,7 +61,7 @@ if TYPE_CHECKING:
 @click.option(
     "--keep",
     type=click.IntRange(min=1),
-    default=30,
+    default=defaults.KEEP_RUNS,
     show_default=True,
     metavar="N",
     help="With --output-dir: keep the newest N runs, delete older ones.",
@@ -77,35 +78,31 @@ if TYPE_CHECKING:
 @ui_options
 def scan(**opts: Any) -> int:
     """Collect versions, evaluate the upgrade rules, report a verdict."""
+    from scanner.cli.attach import attach_destination, echo_attach, exit_after_attach
     from scanner.cli.emit import write_reports
+    from scanner.cli.requests import scan_request
     from scanner.inputs.waivers import load_waivers
     from scanner.outputs.history import output_lock, previous_report, prune
     from scanner.outputs.redact import redact, save_host_map
-    from scanner.scan import ScanRequest, run_scan
+    from scanner.pipeline import default_pipeline
 
-    ui = Ui.parse(opts)
-    outputs = Outputs.parse(opts)
+    command = scan_request(opts, command_line())
+    ui, outputs = command.ui, command.outputs
     progress = ui.start()
     # Every input is read, and an attachment destination checked, before any cluster is asked.
-    destination = attach_destination(opts, outputs)
-    waivers = load_waivers(opts["waivers_path"]) if opts["waivers_path"] else ()
+    destination = attach_destination(command.attachment, outputs)
+    waivers = load_waivers(command.waivers) if command.waivers else ()
     directory = outputs.output_dir
     with output_lock(directory) if directory else contextlib.nullcontext():
         hosts = redaction(outputs)
-        request = ScanRequest(
-            target=opts["target"],
-            from_version=opts["from_version"],
-            selection=selection(opts),
-            policy=opts["policy_path"],
-            collect=collect_options(opts),
-            command_line=command_line(),
-            discovery=not opts["no_discovery"],
-            plans=not opts["no_plan"],
+        request = replace(
+            command.run,
             waivers=waivers,
             previous=functools.partial(previous_report, directory) if directory else None,
             present=functools.partial(redact, hosts=hosts) if hosts is not None else None,
         )
-        shown = run_scan(request, progress=progress)  # redacted already with --redact
+        pipeline = default_pipeline(request.collect)
+        shown = pipeline.run(request, progress)  # redacted already with --redact
         ui.finish()
         files = write_reports(shown, outputs, ui)
         if hosts is not None and directory:
@@ -120,7 +117,8 @@ def scan(**opts: Any) -> int:
         return shown.exit_code
     from scanner.outputs.attach import attach_files
 
-    attached = attach_files(files, destination, timeout=opts["timeout"], report=shown)
+    timeout = command.attachment.timeout
+    attached = attach_files(files, destination, timeout=timeout, report=shown)
     echo_attach(attached, quiet=ui.quiet)
     return exit_after_attach(shown.exit_code, attached.ok)
 
@@ -133,12 +131,3 @@ def redaction(outputs: Outputs) -> HostMap | None:
     from scanner.outputs.redact import HostMap, load_host_map
 
     return load_host_map(outputs.output_dir) if outputs.output_dir else HostMap()
-
-
-def redacted(report: Report, redact: bool) -> Report:
-    """The report as it may leave the team: a redacted copy with ``--redact``."""
-    if not redact:
-        return report
-    from scanner.outputs.redact import redact as redact_report
-
-    return redact_report(report)

@@ -53,7 +53,7 @@ def in_cluster_target(
         kind=kind,
         server=server,
         cluster=ClusterEntry(
-            name=CONTEXT_NAME, server=server, source=source, certificate_authority=str(ca)
+            name=CONTEXT_NAME, server=server, file=source, certificate_authority=str(ca)
         ),
-        user=UserEntry(name=CONTEXT_NAME, source=source, token_file=str(token)),
+        user=UserEntry(name=CONTEXT_NAME, file=source, token_file=str(token)),
     )

@@ -42,7 +42,7 @@ class InventoryEntry:
 
 @dataclass(frozen=True)
 class Inventory:
-    source: str
+    path: str  # the file it was read from
     entries: tuple[InventoryEntry, ...] = ()
 
     def lookup(self, context: str) -> InventoryEntry | None:

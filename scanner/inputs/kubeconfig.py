@@ -63,7 +63,7 @@ class AcpExtension:
 class ClusterEntry:
     name: str
     server: str = field(repr=False)  # may carry userinfo; display safe_server(server)
-    source: str  # the file that defined it
+    file: str  # the file that defined it
     certificate_authority: str | None = None  # absolute path
     certificate_authority_data: bytes | None = field(default=None, repr=False)
     insecure_skip_tls_verify: bool = False
@@ -97,7 +97,7 @@ class ExecConfig:
 @dataclass(frozen=True)
 class UserEntry:
     name: str
-    source: str
+    file: str  # the file that defined it
     token: str | None = field(default=None, repr=False)
     token_file: str | None = None  # absolute path
     username: str | None = None
@@ -116,7 +116,7 @@ class ContextEntry:
     name: str
     cluster: str
     user: str
-    source: str
+    file: str  # the file that defined it
     namespace: str | None = None
     acp: AcpExtension | None = None
 
@@ -262,7 +262,7 @@ class _FileParser:
         return ClusterEntry(
             name=name,
             server=body.text("server") or "",
-            source=self.path,
+            file=self.path,
             certificate_authority=body.path("certificate-authority"),
             certificate_authority_data=body.data("certificate-authority-data"),
             insecure_skip_tls_verify=body.flag("insecure-skip-tls-verify"),
@@ -276,7 +276,7 @@ class _FileParser:
         provider = body.optional_child("auth-provider")
         return UserEntry(
             name=name,
-            source=self.path,
+            file=self.path,
             token=body.text("token"),
             token_file=body.path("tokenFile"),
             username=body.text("username"),
@@ -295,7 +295,7 @@ class _FileParser:
             name=name,
             cluster=body.text("cluster") or "",
             user=body.text("user") or "",
-            source=self.path,
+            file=self.path,
             namespace=body.text("namespace"),
             acp=_acp_extension(body.raw),
         )

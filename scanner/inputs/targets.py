@@ -27,7 +27,7 @@ from scanner.inputs.kubeconfig import (
     quote,
     safe_server,
 )
-from scanner.model import Role
+from scanner.model import Access, KindSource, Role
 
 
 @dataclass(frozen=True)
@@ -51,17 +51,15 @@ class Target:
     cluster: ClusterEntry | None = field(default=None, repr=False)
     user: UserEntry | None = field(default=None, repr=False)
     platform_name: str = ""  # the inventory's name for this cluster on the global cluster
-    kind_source: str | None = None  # None: the inventory's, or "unknown" when it gave none
+    kind_source: KindSource | None = None  # None: the inventory's, unknown when it gave none
     acp: AcpExtension | None = None  # the platform CLI's extension on the context or cluster
-    source: str = "kubeconfig"  # or "platform-proxy": a recorded cluster reached through it
+    access: Access = Access.KUBECONFIG  # or through the platform proxy (a recorded cluster)
     api_prefix: str = ""  # prepended to every request path ("/kubernetes/<name>" via the proxy)
 
-    @property
-    def kind_origin(self) -> str:
-        """Where ``kind`` came from: ``inventory``, ``discovery`` or ``unknown``."""
-        if self.kind_source is not None:
-            return self.kind_source
-        return "unknown" if self.kind == "unknown" else "inventory"
+    def __post_init__(self) -> None:
+        if self.kind_source is None:
+            origin = KindSource.UNKNOWN if self.kind == "unknown" else KindSource.INVENTORY
+            object.__setattr__(self, "kind_source", origin)
 
 
 _LISTED = 10  # contexts named in a usage error before "and N more"
@@ -253,7 +251,7 @@ def _problems(
 
 
 def _cluster_problems(cluster: ClusterEntry) -> list[str]:
-    where = f"cluster {quote(cluster.name)} (in {cluster.source})"
+    where = f"cluster {quote(cluster.name)} (in {cluster.file})"
     problems = [f"{where}: {cluster.invalid}"] if cluster.invalid else []
     if not cluster.server:
         problems.append(f"{where} has no server")
@@ -262,7 +260,7 @@ def _cluster_problems(cluster: ClusterEntry) -> list[str]:
 
 
 def _user_problems(user: UserEntry) -> list[str]:
-    where = f"user {quote(user.name)} (in {user.source})"
+    where = f"user {quote(user.name)} (in {user.file})"
     problems = [f"{where}: {user.invalid}"] if user.invalid else []
     files = {
         "client-certificate": user.client_certificate,

@@ -154,7 +154,7 @@ class ClientFactory:
 
     def _exec_credential(self, user: UserEntry, target: Target) -> ExecCredential:
         assert user.exec is not None
-        key = f"{user.source}\0{user.name}"
+        key = f"{user.file}\0{user.name}"
         with self._lock:
             user_lock = self._user_locks.setdefault(key, threading.Lock())
         # One plugin run per user and scan: many contexts often share one user.
@@ -232,7 +232,7 @@ def _pool_key(target: Target) -> tuple[Any, ...]:
     assert cluster is not None
     ca = hashlib.sha256(cluster.certificate_authority_data or b"").hexdigest()
     tls = (cluster.certificate_authority, ca, cluster.insecure_skip_tls_verify)
-    who = (user.source, user.name) if user is not None else None
+    who = (user.file, user.name) if user is not None else None
     return (request_base(cluster.server), *tls, cluster.tls_server_name, cluster.proxy_url, who)
 
 
@@ -312,7 +312,7 @@ def _sendable(user: UserEntry, **values: str | None) -> None:
     for field_name, value in values.items():
         if value and any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
             raise ConfigProblem(
-                f"user {user.name!r} (in {user.source}): the {field_name} holds a line break "
+                f"user {user.name!r} (in {user.file}): the {field_name} holds a line break "
                 "or another control character, which cannot be sent in an HTTP header "
                 "(kubectl: invalid header field value); fix the credential in the kubeconfig"
             )
@@ -326,7 +326,7 @@ def _read_pem_file(user: UserEntry, label: str, path: str | None) -> bytes | Non
             return handle.read(1 << 20)
     except OSError as exc:
         raise ConfigProblem(
-            f"user {user.name!r} (in {user.source}): {label} {path}: cannot be read "
+            f"user {user.name!r} (in {user.file}): {label} {path}: cannot be read "
             f"({(exc.strerror or str(exc)).lower()})"
         ) from None
 
@@ -338,7 +338,7 @@ def _check_pem(user: UserEntry, label: str, data: bytes | None, kind: str) -> No
     if b"-----BEGIN " not in data or kind.encode() not in data:
         what = "key" if "KEY" in kind else "certificate"
         raise ConfigProblem(
-            f"user {user.name!r} (in {user.source}): {label}: failed to find any PEM data in "
+            f"user {user.name!r} (in {user.file}): {label}: failed to find any PEM data in "
             f"{what} input; point it at a PEM {what} file"
         )
 

@@ -19,11 +19,27 @@ from scanner.secrets import scrub
 
 
 class FetchError(Exception):
-    def __init__(self, category: ErrorCategory, message: str, *, retryable: bool = False):
+    """A read that failed: its SPEC 4 category, a message without secrets, whether it may
+    be retried, and the HTTP status when the server answered one (callers test ``status``,
+    never the message text)."""
+
+    def __init__(
+        self,
+        category: ErrorCategory,
+        message: str,
+        *,
+        retryable: bool = False,
+        status: int | None = None,
+    ):
         super().__init__(message)
         self.category = category
         self.message = message
         self.retryable = retryable
+        self.status = status
+
+    @property
+    def not_found(self) -> bool:
+        return self.status == 404
 
     def as_scan_error(self) -> ScanError:
         return ScanError(self.category, self.message)
@@ -85,8 +101,8 @@ def _from_status(status: int, reason: str, body: object) -> FetchError:
     detail = _status_message(body)
     text = f"HTTP {status} {reason}".strip() + (f": {detail}" if detail else "")
     if status in (401, 403):
-        return FetchError(ErrorCategory.AUTH, text)
-    return FetchError(ErrorCategory.HTTP, text, retryable=status >= 500)
+        return FetchError(ErrorCategory.AUTH, text, status=status)
+    return FetchError(ErrorCategory.HTTP, text, retryable=status >= 500, status=status)
 
 
 def _status_message(body: object) -> str:

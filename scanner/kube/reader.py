@@ -21,12 +21,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from scanner import defaults
 from scanner.kube.errors import FetchError, classify
 from scanner.model import ErrorCategory
 
 log = logging.getLogger(__name__)
 
 ERROR_BODY_LIMIT = 64 << 10  # of an error answer only the Status message is used
+ITEM_LIMIT = 100_000  # objects of one list: more is not a fleet, it is a fault
 _T = TypeVar("_T")
 BUDGET_MARGIN = 2.0  # seconds on top of timeout * (retries + 1), for process scheduling
 
@@ -35,8 +37,8 @@ BUDGET_MARGIN = 2.0  # seconds on top of timeout * (retries + 1), for process sc
 class ReadOptions:
     """How every request is made: per-request timeout, retries, page size, backoff."""
 
-    timeout: float = 10.0
-    retries: int = 1
+    timeout: float = defaults.TIMEOUT
+    retries: int = defaults.RETRIES
     page_size: int = 500
     backoff: float = 0.25
 
@@ -96,10 +98,12 @@ class Reader:
                 log.debug("retrying %s after %s", path, error.message)
                 time.sleep(pause)
 
-    def list_items(self, path: str, *, limit: int) -> Iterator[Any]:
+    def list_items(self, path: str, *, limit: int, max_items: int = ITEM_LIMIT) -> Iterator[Any]:
         """Every item of a paged list, page by page (``limit`` and ``continue``); ``limit``
-        caps each page's body."""
+        caps each page's body. More than ``max_items`` items is a failure of the whole list
+        (never a list cut short: what was not read could be what matters)."""
         token: str | None = None
+        count = 0
         while True:
             query: list[tuple[str, Any]] = [("limit", self.options.page_size)]
             if token:
@@ -108,6 +112,10 @@ class Reader:
             items = page.get("items")
             if not isinstance(items, list):
                 raise FetchError(ErrorCategory.INVALID_RESPONSE, f"{path}: no items list")
+            count += len(items)
+            if count > max_items:
+                message = f"{path}: more than {max_items} items"
+                raise FetchError(ErrorCategory.INVALID_RESPONSE, message)
             yield from items
             token = dig(page, "metadata").get("continue") or None
             if not token:

@@ -23,10 +23,25 @@ from scanner.report import Report
 log = logging.getLogger(__name__)
 
 LOCK_NAME = ".upgrade-scanner.lock"
+LATEST = "latest"  # latest.<ext>: the newest run, every format
 # A lock written on another host (another pod on a shared volume) cannot be checked by pid;
 # it is taken over once it is older than any scan can run.
 FOREIGN_LOCK_MAX_AGE = 3600.0
 RUN_FILE = re.compile(r"^readiness-(?P<target>.+)-(?P<stamp>\d{8}T\d{6}Z)\.(?P<ext>[a-z]+)$")
+
+
+def stamp(generated_at: str) -> str:
+    """A run's time as its file names carry it: ``2025-11-20T09:14:03Z`` -> ``20251120T091403Z``."""
+    return datetime.strptime(generated_at, "%Y-%m-%dT%H:%M:%SZ").strftime("%Y%m%dT%H%M%SZ")
+
+
+def run_file(directory: str, target: str, generated_at: str, extension: str) -> str:
+    """``DIR/readiness-<target>-<stamp>.<ext>``: one format of one run (:data:`RUN_FILE`)."""
+    return os.path.join(directory, f"readiness-{target}-{stamp(generated_at)}.{extension}")
+
+
+def latest_file(directory: str, extension: str) -> str:
+    return os.path.join(directory, f"{LATEST}.{extension}")
 
 
 class LockedError(ScannerError):
@@ -35,7 +50,7 @@ class LockedError(ScannerError):
 
 def previous_report(directory: str) -> Report | None:
     """The run an output directory holds (``latest.json``), if any and if readable."""
-    path = Path(directory) / "latest.json"
+    path = Path(latest_file(directory, "json"))
     if not path.is_file():
         return None
     try:

@@ -27,11 +27,14 @@ from urllib.parse import urlsplit
 
 from scanner.inputs.inventory import Inventory
 from scanner.inputs.targets import Target, proxied_cluster
-from scanner.model import ErrorCategory, Observation, Role, ScanError
-from scanner.platform.records import GLOBAL_NAME, Discovery, PlatformRecord, url_endpoint
+from scanner.model import Access, ErrorCategory, Evidence, KindSource, Observation, Role, ScanError
+from scanner.platform.catalogue import GLOBAL_NAME
+from scanner.platform.clusters import ClusterRecord, url_endpoint
+from scanner.platform.discovery import Discovery
 from scanner.versions import VersionError, parse_git_version
 
 GLOBAL_RECORD = GLOBAL_NAME
+RECORD_ONLY = "the platform's record: not scanned live"
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ class Missed:
 
     target: Target
     observation: Observation
-    record: PlatformRecord
+    record: ClusterRecord
 
 
 @dataclass(frozen=True)
@@ -48,18 +51,23 @@ class Coverage:
     """The selected targets with discovered kinds, and what the platform adds to them."""
 
     targets: tuple[Target, ...]
-    matches: Mapping[str, PlatformRecord] = field(default_factory=dict)  # context -> record
+    matches: Mapping[str, ClusterRecord] = field(default_factory=dict)  # context -> record
     record_only: tuple[Missed, ...] = ()
     unselected: tuple[str, ...] = ()  # records whose context exists but was not selected
     proxied: tuple[Target, ...] = ()  # records no context covers, scanned via the proxy
     proxy_base: str | None = None
     not_matched: tuple[str, ...] = ()  # --context patterns matching no context and no record
     filtered: tuple[str, ...] = ()  # records left out of the proxy by --context/--exclude
-    proxied_records: Mapping[str, PlatformRecord] = field(default_factory=dict)  # by context
+    proxied_records: Mapping[str, ClusterRecord] = field(default_factory=dict)  # by context
+    # Records no context covers, reported from the record alone, by their context.
+    record_only_by_context: Mapping[str, ClusterRecord] = field(default_factory=dict)
 
-    @property
-    def records_by_context(self) -> dict[str, PlatformRecord]:
-        return {missed.target.context: missed.record for missed in self.record_only}
+    def record_of(self, context: str) -> tuple[ClusterRecord | None, bool]:
+        """The record of a context, and whether the cluster is known only from it."""
+        alone = self.record_only_by_context.get(context)
+        if alone is not None:
+            return alone, True
+        return self.matches.get(context) or self.proxied_records.get(context), False
 
 
 @dataclass(frozen=True)
@@ -73,7 +81,7 @@ class Proxy:
     exclude: tuple[str, ...] = ()
 
 
-def plan_coverage(
+def match_coverage(
     selected: Sequence[Target],
     unselected: Sequence[Target],
     discovery: Discovery,
@@ -88,7 +96,7 @@ def plan_coverage(
     covered = {record.name for record in matches.values()}
     selected_records = {matches[c].name for c in chosen if c in matches}
     missed = [record for record in discovery.records if record.name not in covered]
-    proxied: list[tuple[Target, PlatformRecord]] = []
+    proxied: list[tuple[Target, ClusterRecord]] = []
     filtered: list[str] = []
     not_matched: tuple[str, ...] = ()
     if proxy is not None:
@@ -100,16 +108,18 @@ def plan_coverage(
         names = [*contexts, *(record.name for record in discovery.records)]
         not_matched = tuple(p for p in proxy.include if not any(fnmatchcase(n, p) for n in names))
         missed = []
+    record_only = tuple(record_only_target(r, inventory, taken=contexts) for r in missed)
     return Coverage(
         targets=tuple(with_discovered_kind(t, matches.get(t.context)) for t in selected),
         matches={context: record for context, record in matches.items() if context in chosen},
-        record_only=tuple(record_only_target(r, inventory, taken=contexts) for r in missed),
+        record_only=record_only,
         unselected=tuple(sorted(covered - selected_records)),
         proxied=tuple(target for target, _ in proxied),
         proxy_base=proxy.base if proxy else None,
         not_matched=not_matched,
         filtered=tuple(filtered),
         proxied_records={target.context: record for target, record in proxied},
+        record_only_by_context={m.target.context: m.record for m in record_only},
     )
 
 
@@ -119,7 +129,7 @@ def _wanted(name: str, proxy: Proxy) -> bool:
 
 
 def proxy_target(
-    record: PlatformRecord, proxy: Proxy, inventory: Inventory | None, taken: Iterable[str] = ()
+    record: ClusterRecord, proxy: Proxy, inventory: Inventory | None, taken: Iterable[str] = ()
 ) -> Target:
     """A recorded cluster as a live target: ``<base>/kubernetes/<name>`` with the global
     context's credentials and TLS settings; one client serves every such target."""
@@ -146,7 +156,7 @@ def proxy_target(
             cluster=cluster,
             user=origin.user,
             platform_name=record.name,
-            source="platform-proxy",
+            access=Access.PLATFORM_PROXY,
             api_prefix=f"{parts.path.rstrip('/')}/kubernetes/{record.name}",
         ),
         record,
@@ -154,15 +164,15 @@ def proxy_target(
 
 
 def match_records(
-    targets: Sequence[Target], records: Sequence[PlatformRecord]
-) -> dict[str, PlatformRecord]:
+    targets: Sequence[Target], records: Sequence[ClusterRecord]
+) -> dict[str, ClusterRecord]:
     """Context -> record: inventory ``platform_name``, then name, then API server URL."""
     by_name = {record.name: record for record in records}
-    by_endpoint: dict[str, PlatformRecord] = {}
+    by_endpoint: dict[str, ClusterRecord] = {}
     for record in records:
         for endpoint in record.endpoints:
             by_endpoint.setdefault(endpoint, record)
-    matches: dict[str, PlatformRecord] = {}
+    matches: dict[str, ClusterRecord] = {}
     for target in targets:
         found = _match(target, by_name, by_endpoint)
         if found is not None:
@@ -177,9 +187,9 @@ def match_records(
 
 def _match(
     target: Target,
-    by_name: Mapping[str, PlatformRecord],
-    by_endpoint: Mapping[str, PlatformRecord],
-) -> PlatformRecord | None:
+    by_name: Mapping[str, ClusterRecord],
+    by_endpoint: Mapping[str, ClusterRecord],
+) -> ClusterRecord | None:
     if target.platform_name:  # the inventory says which record it is: nothing else counts
         return by_name.get(target.platform_name)
     if target.acp is not None and target.acp.cluster_name:  # the platform CLI's own mark
@@ -207,14 +217,14 @@ def candidate_names(target: Target) -> list[str]:
     return [name for name in dict.fromkeys(names) if name]
 
 
-def with_discovered_kind(target: Target, record: PlatformRecord | None) -> Target:
-    if target.kind_origin != "unknown" or record is None or record.kind is None:
+def with_discovered_kind(target: Target, record: ClusterRecord | None) -> Target:
+    if target.kind_source is not KindSource.UNKNOWN or record is None or record.kind is None:
         return target
-    return replace(target, kind=record.kind, kind_source="discovery")
+    return replace(target, kind=record.kind, kind_source=KindSource.DISCOVERY)
 
 
 def record_only_target(
-    record: PlatformRecord, inventory: Inventory | None, taken: Iterable[str] = ()
+    record: ClusterRecord, inventory: Inventory | None, taken: Iterable[str] = ()
 ) -> Missed:
     """A cluster known only from its record: a target that is never contacted, and an
     observation made of the recorded version. Its context is the record's name (prefixed
@@ -236,18 +246,19 @@ def record_only_target(
     return Missed(target, _recorded_observation(context, record), record)
 
 
-def _recorded_observation(context: str, record: PlatformRecord) -> Observation:
+def _recorded_observation(context: str, record: ClusterRecord) -> Observation:
     if record.version is None:
         message = "recorded on the platform with no version and not in the kubeconfig"
         return Observation(context, error=ScanError(ErrorCategory.CONFIG, message))
     try:
-        return Observation(context, version=parse_git_version(record.version))
+        version = parse_git_version(record.version)
     except VersionError:
         message = (
             f"recorded on the platform with version {record.version!r}, which is not usable, "
             "and not in the kubeconfig"
         )
         return Observation(context, error=ScanError(ErrorCategory.CONFIG, message))
+    return Observation(context, version=version, evidence=Evidence.RECORD, provenance=RECORD_ONLY)
 
 
 def platform_notes(coverage: Coverage) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ import hashlib
 from markupsafe import Markup
 
 from scanner.render.base import RenderOptions
-from scanner.render.templating import environment, render_template, static_asset
+from scanner.render.jinja import environment, render_template, static_asset
 from scanner.report import Report
 
 TEMPLATE = "report.html.j2"

@@ -1,13 +1,13 @@
 """GitHub-flavoured Markdown: pastes into Jira, GitLab, GitHub and ServiceNow, reads as text.
 
 Layout lives in ``report.md.j2``; escaping is the ``md`` filter of
-:mod:`scanner.render.templating`, which the Markdown environment enforces on every value.
+:mod:`scanner.render.jinja`, which the Markdown environment enforces on every value.
 """
 
 from __future__ import annotations
 
 from scanner.render.base import RenderOptions
-from scanner.render.templating import environment, render_template
+from scanner.render.jinja import environment, render_template
 from scanner.report import Report
 
 TEMPLATE = "report.md.j2"

@@ -4,24 +4,19 @@ from __future__ import annotations
 
 from collections import Counter
 
-from scanner.model import PREFLIGHT_STATES, Preflight
-from scanner.report import (
-    CURRENT_FROM_FLAG,
-    CURRENT_FROM_GLOBAL,
-    CURRENT_FROM_PRODUCTBASE,
-    PlatformInfo,
-)
+from scanner.model import PREFLIGHT_STATES, CurrentSource, Preflight
+from scanner.report import PlatformSection
 
 NO_RESULT = "no result yet"
 NOT_READ = "not read"
 _SOURCES = {
-    CURRENT_FROM_FLAG: "given with --from",
-    CURRENT_FROM_GLOBAL: "from the global cluster",
-    CURRENT_FROM_PRODUCTBASE: "from the global cluster's ProductBase",
+    CurrentSource.FLAG: "given with --from",
+    CurrentSource.GLOBAL_CLUSTER: "from the global cluster",
+    CurrentSource.PRODUCTBASE: "from the global cluster's ProductBase",
 }
 
 
-def discovery_text(info: PlatformInfo) -> str:
+def discovery_text(info: PlatformSection) -> str:
     """``14 clusters recorded on the global cluster`` or why there are none."""
     if not info.discovered:
         return "no platform API of the global cluster was read"
@@ -30,14 +25,15 @@ def discovery_text(info: PlatformInfo) -> str:
     )
 
 
-def current_text(info: PlatformInfo) -> str:
+def current_text(info: PlatformSection) -> str:
     """``4.2 (from the global cluster, v4.2.3)``, ``4.2 (given with --from)`` or ``not known``."""
     if info.current_version is None:
         found = f" (the global cluster reports {info.discovered_version})"
         return "not known" + (found if info.discovered_version else "")
-    source = _SOURCES.get(info.current_version_source or "", "source not recorded")
+    origin = info.current_version_source
+    source = _SOURCES[origin] if origin is not None else "source not recorded"
     reported = info.discovered_version
-    if reported and info.current_version_source in (CURRENT_FROM_GLOBAL, CURRENT_FROM_PRODUCTBASE):
+    if reported and origin in (CurrentSource.GLOBAL_CLUSTER, CurrentSource.PRODUCTBASE):
         source += f", {reported}"
     elif reported:
         source += f"; the global cluster reports {reported}"
@@ -58,14 +54,14 @@ def preflight_text(preflight: Preflight | None) -> str:
     return f"observed {when}: {', '.join(parts)}"
 
 
-def disabled_text(info: PlatformInfo) -> str:
+def disabled_text(info: PlatformSection) -> str:
     """The preflight checks turned off in ``cpaas-system/cvo-config``, for auditors."""
     if info.disabled_checks is None:
         return NOT_READ
     return ", ".join(info.disabled_checks) if info.disabled_checks else "none"
 
 
-def gates_text(info: PlatformInfo) -> str:
+def gates_text(info: PlatformSection) -> str:
     """``1 of 2 not acknowledged: ack-...`` over the gates that apply to the target."""
     if info.gates is None:
         return NOT_READ
@@ -78,7 +74,7 @@ def gates_text(info: PlatformInfo) -> str:
     return f"{len(open_)} of {len(applying)} not acknowledged: {', '.join(open_)}"
 
 
-def platform_lines(info: PlatformInfo) -> list[str]:
+def platform_lines(info: PlatformSection) -> list[str]:
     """The terminal's platform lines: discovery, current version, notes, preflight, the
     checks disabled and the admin gates."""
     lines = [f"{discovery_text(info)}; current version {current_text(info)}"]

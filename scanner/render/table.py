@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from tabulate import tabulate
 
-from scanner.model import Status, Verdict
+from scanner.model import Access, Status, Verdict
 from scanner.render.base import CHANGE_LABELS, RenderOptions, clip, style, terminal_text
 from scanner.render.platform_text import platform_lines
-from scanner.report import SOURCE_RECORD, Changes, ClusterResult, Report
+from scanner.report import Changes, ClusterResult, Report
 from scanner.versions import VersionError, parse_git_version
 
 _STATUS_COLOURS = {
@@ -107,7 +107,7 @@ def _version(cluster: ClusterResult) -> str:
     if cluster.version is None:
         recorded_only = cluster.recorded_version
         return _cell(recorded_only) + " (recorded)" if recorded_only else "-"
-    recorded = " (recorded)" if cluster.source == SOURCE_RECORD else ""
+    recorded = " (recorded)" if cluster.access is Access.PLATFORM_RECORD else ""
     return _cell(cluster.version.git_version or str(cluster.version)) + recorded
 
 

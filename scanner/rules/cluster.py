@@ -8,7 +8,6 @@ was found, never on order or time, so reports can be diffed and findings waived.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 
 from scanner.errors import UsageError, VersionError
 from scanner.inputs.policy import (
@@ -22,9 +21,9 @@ from scanner.inputs.policy import (
     notes_for,
 )
 from scanner.inputs.targets import Target
-from scanner.model import Finding, Observation, Role, ScanError, Severity
+from scanner.model import Evidence, Finding, Observation, Role, ScanError, Severity, finding
 from scanner.rules.context import EvaluationContext
-from scanner.rules.findings import finding, nodes_run
+from scanner.rules.findings import nodes_run, said
 from scanner.rules.path import latest_rule, upgrade_path_rule, window_rule
 from scanner.versions import KubeVersion, parse_git_version
 
@@ -39,12 +38,16 @@ def cluster_findings(
     findings: list[Finding] = []
     path: tuple[str, ...] = ()
     if target.role is Role.GLOBAL:
-        findings.append(upgrade_path_rule(target.context, ctx.policy, ctx.target, ctx.from_release))
+        findings.append(
+            upgrade_path_rule(
+                target.context, ctx.policy, ctx.target, ctx.from_release, ctx.current_source
+            )
+        )
     if obs.error is None and obs.version is not None:
         if target.role is Role.WORKLOAD:
-            gate, path = _workload_gate(target, obs.version, ctx)
+            gate, path = workload_gate(target, obs, ctx)
             findings.extend(gate)
-        findings.extend(_node_findings(target.context, obs, ctx.policy))
+        findings.extend(_node_findings(obs, ctx.policy))
     findings.extend(_static_findings(target, ctx))
     return findings, path
 
@@ -57,7 +60,7 @@ def onboarding_findings(
         raise UsageError(f"this policy has no onboarding range for {ctx.target.version}")
     if obs.error is not None or obs.version is None:
         return [], ()
-    found = onboarding_rule(target.context, obs.version, ctx.target.onboarding, ctx.target.version)
+    found = onboarding_rule(obs, obs.version, ctx.target.onboarding, ctx.target.version)
     return ([found] if found else []), ()
 
 
@@ -72,41 +75,42 @@ def _static_findings(target: Target, ctx: EvaluationContext) -> list[Finding]:
     ]
 
 
-def _workload_gate(
-    target: Target, version: KubeVersion, ctx: EvaluationContext
+def workload_gate(
+    target: Target, obs: Observation, ctx: EvaluationContext
 ) -> tuple[list[Finding], tuple[str, ...]]:
-    """The target's rule (window or latest) and, for third-party clusters, onboarding."""
-    release = ctx.target
+    """The target's rule (window or latest) and, for third-party clusters, onboarding, on
+    the observation's version (live, or the one the platform records)."""
+    release, version = ctx.target, obs.version
+    if version is None:
+        return [], ()
     findings: list[Finding | None] = []
     path: tuple[str, ...] = ()
     if release.rule == "window":
-        gate, path = window_rule(target.context, version, release)
+        gate, path = window_rule(obs, version, release)
         findings.append(gate)
     elif release.rule == "latest":
         if ctx.from_release is None:
             raise UsageError(f"--from is required for --target {release.version} (rule latest)")
-        gate, path = latest_rule(target.context, version, release, ctx.from_release)
+        gate, path = latest_rule(obs, version, release, ctx.from_release)
         findings.append(gate)
     if target.kind == "third-party" and release.onboarding and ctx.check_onboarding:
-        findings.append(
-            onboarding_rule(target.context, version, release.onboarding, release.version)
-        )
-    return [finding for finding in findings if finding is not None], path
+        findings.append(onboarding_rule(obs, version, release.onboarding, release.version))
+    return [found for found in findings if found is not None], path
 
 
-def _node_findings(context: str, obs: Observation, policy: Policy) -> list[Finding]:
+def _node_findings(obs: Observation, policy: Policy) -> list[Finding]:
     if obs.nodes is None:
         # No nodes and no error means --no-nodes: nothing to say.
-        return [nodes_unavailable_rule(context, obs.nodes_error)] if obs.nodes_error else []
+        return [nodes_unavailable_rule(obs.context, obs.nodes_error)] if obs.nodes_error else []
     assert obs.version is not None
     return [
-        *skew_rule(context, obs.version, obs.nodes.kubelet_versions, policy.skew),
-        *runtime_rule(context, obs.nodes.container_runtimes, policy.blocked_runtimes),
+        *skew_rule(obs.context, obs.version, obs.nodes.kubelet_versions, policy.skew),
+        *runtime_rule(obs.context, obs.nodes.container_runtimes, policy.blocked_runtimes),
     ]
 
 
 def onboarding_rule(
-    context: str, version: KubeVersion, onboarding: OnboardingRange, release: str
+    obs: Observation, version: KubeVersion, onboarding: OnboardingRange, release: str
 ) -> Finding | None:
     """Third-party clusters are onboarded only inside ``[min, max)`` (major.minor.patch)."""
     if onboarding.contains(version):
@@ -124,7 +128,8 @@ def onboarding_rule(
             f"the platform {release} does not accept third-party clusters on "
             f"{format_patch(onboarding.max)} or later; keep the cluster below it or detach it"
         )
-    return finding("onboarding", context, Severity.BLOCKER, message, fix)
+    message += said(obs)
+    return finding("onboarding", obs.context, Severity.BLOCKER, message, fix, evidence=obs.evidence)
 
 
 def skew_rule(
@@ -139,9 +144,9 @@ def skew_rule(
         except VersionError:
             unparsed[raw] = count
     findings = [
-        finding
+        found
         for minor, versions in sorted(by_minor.items())
-        if (finding := _skew_of(context, api, minor, versions, limits)) is not None
+        if (found := _skew_of(context, api, minor, versions, limits)) is not None
     ]
     if unparsed:
         listing = ", ".join(repr(raw) for raw in sorted(unparsed))
@@ -149,7 +154,7 @@ def skew_rule(
             f"{nodes_run(sum(unparsed.values()))} a kubelet version that cannot be parsed "
             f"({listing}); version skew not checked for them"
         )
-        findings.append(Finding(f"skew/{context}/unparsed", "skew", Severity.WARNING, message))
+        findings.append(finding("skew", f"{context}/unparsed", Severity.WARNING, message))
     return findings
 
 
@@ -158,11 +163,11 @@ def _skew_of(
 ) -> Finding | None:
     nodes = f"{nodes_run(sum(versions.values()))} kubelet {', '.join(sorted(versions))}"
     server = f"the API server {api.minor_text}"
-    ident = f"skew/{context}/{format_minor(minor)}"
+    where = f"{context}/{format_minor(minor)}"
     if minor > api.minor_key:
         message = f"{nodes}, newer than {server}; a kubelet must never be newer than its API server"
         fix = f"upgrade the control plane to {format_minor(minor)} or replace those nodes"
-        return Finding(ident, "skew", Severity.BLOCKER, message, fix)
+        return finding("skew", where, Severity.BLOCKER, message, fix)
     behind = api.minor - minor[1] if minor[0] == api.major else None
     allowed = limits.allowed_behind(minor)
     if behind is None or behind > allowed:
@@ -172,7 +177,7 @@ def _skew_of(
             message += f" for kubelets older than {format_minor(limits.old_kubelet_before)}"
         oldest = format_minor((api.major, api.minor - allowed))
         fix = f"upgrade those nodes to kubelet {oldest} or newer"
-        return Finding(ident, "skew", Severity.BLOCKER, message, fix)
+        return finding("skew", where, Severity.BLOCKER, message, fix)
     if behind == 0:
         return None
     # Within the skew policy: worth knowing, not a problem. At the limit, the next
@@ -181,7 +186,7 @@ def _skew_of(
         f"{nodes}, {behind} minor{'s' if behind > 1 else ''} behind {server} (allowed: {allowed})"
     )
     fix = "upgrade those nodes before the next control-plane upgrade" if behind == allowed else ""
-    return Finding(ident, "skew", Severity.INFO, message, fix)
+    return finding("skew", where, Severity.INFO, message, fix)
 
 
 def runtime_rule(
@@ -194,9 +199,9 @@ def runtime_rule(
         if scheme in blocked:
             by_scheme.setdefault(scheme, {})[raw] = count
     return [
-        Finding(
-            f"runtime/{context}/{scheme}",
+        finding(
             "runtime",
+            f"{context}/{scheme}",
             Severity.BLOCKER,
             f"{nodes_run(sum(found.values()))} {', '.join(sorted(found))}; "
             f"the platform's upgrade preflight rejects the {scheme.capitalize()} runtime",
@@ -214,7 +219,9 @@ def insecure_tls_rule(target: Target) -> Finding | None:
         "(insecure-skip-tls-verify), so the server's identity was not verified"
     )
     fix = "set certificate-authority(-data) for the cluster and remove insecure-skip-tls-verify"
-    return finding("insecure-tls", target.context, Severity.WARNING, message, fix)
+    return finding(
+        "insecure-tls", target.context, Severity.WARNING, message, fix, evidence=Evidence.CONFIG
+    )
 
 
 def kind_unknown_rule(target: Target, rule: str | None) -> Finding | None:
@@ -224,7 +231,7 @@ def kind_unknown_rule(target: Target, rule: str | None) -> Finding | None:
     message = (
         f"kind not known (pass --inventory); {applies} to every workload cluster whatever its kind"
     )
-    return finding("kind-unknown", target.context, Severity.INFO, message)
+    return finding("kind-unknown", target.context, Severity.INFO, message, evidence=Evidence.CONFIG)
 
 
 def nodes_unavailable_rule(context: str, nodes_error: ScanError) -> Finding:
@@ -241,7 +248,7 @@ def nodes_unavailable_rule(context: str, nodes_error: ScanError) -> Finding:
 def release_note_rules(target: Target, release: Release) -> list[Finding]:
     """Notes the target release carries for this kind (HCP Technology Preview in 4.3)."""
     return [
-        finding(note.rule, target.context, note.severity, note.message)
+        finding(note.rule, target.context, note.severity, note.message, evidence=Evidence.CONFIG)
         for note in notes_for(release, target.kind)
     ]
 
@@ -254,9 +261,9 @@ def recorded_gate(
     The findings say so and carry ``evidence: record``."""
     if target.role is not Role.WORKLOAD:
         return [], ()
-    gate, path = _workload_gate(target, recorded, ctx)
-    said = (
-        f" (the version the platform records, {recorded.git_version}: the live version "
-        "could not be read)"
+    provenance = (
+        f"the version the platform records, {recorded.git_version}: the live version "
+        "could not be read"
     )
-    return [replace(f, message=f.message + said, evidence="record") for f in gate], path
+    obs = Observation(target.context, recorded, evidence=Evidence.RECORD, provenance=provenance)
+    return workload_gate(target, obs, ctx)

@@ -1,16 +1,20 @@
-"""What every rule shares: how a finding id is made, and common wording."""
+"""What every rule shares: common wording, and how a finding judged on a version that is not
+the cluster's live answer says so."""
 
 from __future__ import annotations
 
-from scanner.model import Finding, Severity
+from scanner.model import Evidence, Observation
 
 BEFORE_GLOBAL = "before upgrading the global cluster"
 
 
-def finding(rule: str, context: str, severity: Severity, message: str, fix: str = "") -> Finding:
-    """A finding with the stable id ``<rule>/<context>``."""
-    return Finding(f"{rule}/{context}", rule, severity, message, fix)
-
-
 def nodes_run(count: int) -> str:
     return "1 node runs" if count == 1 else f"{count} nodes run"
+
+
+def said(obs: Observation) -> str:
+    """`` (the platform's record: ...)`` for a message judged on a recorded version; ""
+    for the cluster's live answer."""
+    if obs.evidence is Evidence.LIVE or not obs.provenance:
+        return ""
+    return f" ({obs.provenance})"

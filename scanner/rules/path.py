@@ -4,8 +4,8 @@ global cluster's own platform upgrade is a supported hop. Plain data in, finding
 from __future__ import annotations
 
 from scanner.inputs.policy import Minor, Policy, Release, format_minor, latest_minor
-from scanner.model import Finding, Severity
-from scanner.rules.findings import BEFORE_GLOBAL, finding
+from scanner.model import CurrentSource, Evidence, Finding, Observation, Severity, finding
+from scanner.rules.findings import BEFORE_GLOBAL, said
 from scanner.versions import KubeVersion
 
 
@@ -25,7 +25,7 @@ def upgrade_path(current: Minor, goal: Minor) -> tuple[str, ...]:
 
 def _minor_gate(
     rule: str,
-    context: str,
+    obs: Observation,
     version: KubeVersion,
     allowed: tuple[Minor, ...],
     label: str,
@@ -45,33 +45,36 @@ def _minor_gate(
         message = f"Kubernetes {cur} is newer than {label}"
     else:
         message = f"Kubernetes {cur} is {miss} {label}"
+    message += said(obs)
+    path: tuple[str, ...] = ()
     if goal is None:
         newest = format_minor(max(allowed))
         fix = (
             f"Kubernetes cannot be downgraded: replace the cluster with one on {newest} "
             f"or remove it from the platform {BEFORE_GLOBAL}"
         )
-        return finding(rule, context, Severity.BLOCKER, message, fix), ()
-    if goal == current:
+    elif goal == current:
         fix = f"move to a released {cur} build (no -alpha, -beta or -rc suffix) {BEFORE_GLOBAL}"
-        return finding(rule, context, Severity.BLOCKER, message, fix), (cur,)
-    path = upgrade_path(current, goal)
-    fix = f"upgrade {' -> '.join((cur, *path))} {BEFORE_GLOBAL}"
-    if len(path) > 1:
-        fix += " (Kubernetes upgrades one minor at a time)"
-    return finding(rule, context, Severity.BLOCKER, message, fix), path
+        path = (cur,)
+    else:
+        path = upgrade_path(current, goal)
+        fix = f"upgrade {' -> '.join((cur, *path))} {BEFORE_GLOBAL}"
+        if len(path) > 1:
+            fix += " (Kubernetes upgrades one minor at a time)"
+    gate = finding(rule, obs.context, Severity.BLOCKER, message, fix, evidence=obs.evidence)
+    return gate, path
 
 
 def window_rule(
-    context: str, version: KubeVersion, target: Release
+    obs: Observation, version: KubeVersion, target: Release
 ) -> tuple[Finding | None, tuple[str, ...]]:
     """4.3 and later: a workload cluster runs a minor inside the target's compatible list."""
     label = f"the {target.version} window {target.window_text()}"
-    return _minor_gate("window", context, version, target.compatible_minors, label, "outside")
+    return _minor_gate("window", obs, version, target.compatible_minors, label, "outside")
 
 
 def latest_rule(
-    context: str, version: KubeVersion, target: Release, current: Release
+    obs: Observation, version: KubeVersion, target: Release, current: Release
 ) -> tuple[Finding | None, tuple[str, ...]]:
     """4.2 and earlier: a workload cluster is on the newest minor of the CURRENT release."""
     goal = latest_minor(current)
@@ -80,31 +83,58 @@ def latest_rule(
             f"cannot check the {target.version} rule 'latest': the policy lists no compatible "
             f"minors for the current release {current.version}"
         )
-        return finding("latest", context, Severity.WARNING, message), ()
+        return finding(
+            "latest", obs.context, Severity.WARNING, message, evidence=Evidence.CONFIG
+        ), ()
     label = (
         f"{format_minor(goal)}, the latest minor of {current.version} "
         f"(the {target.version} upgrade rule 'latest')"
     )
-    return _minor_gate("latest", context, version, (goal,), label, "not on")
+    return _minor_gate("latest", obs, version, (goal,), label, "not on")
+
+
+_CURRENT_SAID = {
+    CurrentSource.FLAG: (Evidence.FLAG, "the current version given with --from"),
+    CurrentSource.GLOBAL_CLUSTER: (
+        Evidence.PLATFORM,
+        "the current version the global cluster reports",
+    ),
+    CurrentSource.PRODUCTBASE: (
+        Evidence.PLATFORM,
+        "the current version of the global cluster's ProductBase",
+    ),
+}
 
 
 def upgrade_path_rule(
-    context: str, policy: Policy, target: Release, current: Release | None
+    context: str,
+    policy: Policy,
+    target: Release,
+    current: Release | None,
+    source: CurrentSource | None = None,
 ) -> Finding:
-    """The global cluster: the current release must be a supported source of the target."""
+    """The global cluster: the current release must be a supported source of the target.
+    The finding says where the current version came from (``--from``, or the platform)."""
     sources = ", ".join(target.upgrade_from) or "none"
+    evidence, where = _CURRENT_SAID.get(
+        source or CurrentSource.FLAG, _CURRENT_SAID[CurrentSource.FLAG]
+    )
+    suffix = f" ({where})" if source is not None else ""
     if current is None:
         message = (
             f"upgrade path not verified; pass --from "
             f"(supported sources of {target.version}: {sources})"
         )
         fix = "pass --from with the global cluster's current platform version"
-        return finding("upgrade-path", context, Severity.WARNING, message, fix)
+        return finding("upgrade-path", context, Severity.WARNING, message, fix, evidence=evidence)
     if current.version in target.upgrade_from:
         # Evidence for the change ticket: the path was checked, not skipped.
-        message = f"{current.version} -> {target.version} is a supported upgrade path"
-        return finding("upgrade-path", context, Severity.INFO, message)
-    message = f"{current.version} -> {target.version} is not supported; supported sources {sources}"
+        message = f"{current.version} -> {target.version} is a supported upgrade path{suffix}"
+        return finding("upgrade-path", context, Severity.INFO, message, evidence=evidence)
+    message = (
+        f"{current.version} -> {target.version} is not supported; supported sources "
+        f"{sources}{suffix}"
+    )
     route = policy.upgrade_route(current.version, target.version)
     if route is None:
         fix = f"this policy has no supported route from {current.version} to {target.version}"
@@ -113,4 +143,4 @@ def upgrade_path_rule(
             f"upgrade the global cluster {' -> '.join(route)}, one supported hop at a time; "
             f"scan the first hop with --from {route[0]} --target {route[1]}"
         )
-    return finding("upgrade-path", context, Severity.BLOCKER, message, fix)
+    return finding("upgrade-path", context, Severity.BLOCKER, message, fix, evidence=evidence)

@@ -19,10 +19,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
-from scanner.inputs.policy import Minor, Policy, format_minor
+from scanner.inputs.policy import Minor, Policy, Release, format_minor
 from scanner.inputs.removals import Removal, Removals
-from scanner.model import Finding, NodeSummary, Observation, Plan, PlanInputs, PlanStep, Severity
-from scanner.rules.context import EvaluationContext
+from scanner.model import (
+    Finding,
+    NodeSummary,
+    Observation,
+    PlanInputs,
+    PlanStep,
+    Severity,
+    UpgradePlan,
+    finding,
+)
 from scanner.rules.path import latest_rule, upgrade_path, window_rule
 from scanner.versions import KubeVersion, VersionError, parse_git_version, parse_minor
 
@@ -30,20 +38,20 @@ DOCKERSHIM_REMOVED: Minor = (1, 24)
 RBAC = "deploy/rbac.yaml"
 
 
-def scan_path(ctx: EvaluationContext, version: KubeVersion) -> tuple[str, ...]:
+def scan_path(target: Release, current: Release | None, version: KubeVersion) -> tuple[str, ...]:
     """The path a workload cluster on ``version`` must take for the scan's target (the same
     as its window or latest gate gives); empty when it need not move."""
-    release = ctx.target
-    if release.rule == "window":
-        return window_rule("", version, release)[1]
-    if release.rule == "latest" and ctx.from_release is not None:
-        return latest_rule("", version, release, ctx.from_release)[1]
+    obs = Observation("", version)
+    if target.rule == "window":
+        return window_rule(obs, version, target)[1]
+    if target.rule == "latest" and current is not None:
+        return latest_rule(obs, version, target, current)[1]
     return ()
 
 
-def needs_plan_for(ctx: EvaluationContext) -> Callable[[KubeVersion], bool]:
+def needs_plan_for(target: Release, current: Release | None) -> Callable[[KubeVersion], bool]:
     """Collection asks a cluster the plan's reads only when it must move."""
-    return lambda version: bool(scan_path(ctx, version))
+    return lambda version: bool(scan_path(target, current, version))
 
 
 def needs_plan_to(goal: Minor) -> Callable[[KubeVersion], bool]:
@@ -60,7 +68,7 @@ def build_plan(
     path: Sequence[str],
     removals: Removals,
     policy: Policy,
-) -> Plan:
+) -> UpgradePlan:
     """The plan of one cluster along ``path`` (minors as ``"1.30"``, in order)."""
     steps = [parse_minor(step) for step in path]
     found: dict[Minor, list[Finding]] = defaultdict(list)
@@ -81,7 +89,7 @@ def build_plan(
         current = obs.version.minor_key if obs.version else None
         _path_skew(context, obs.nodes, steps, current, policy, found)
         _path_runtime(context, obs.nodes, steps, policy, found)
-    return Plan(
+    return UpgradePlan(
         to=path[-1] if path else "",
         steps=tuple(PlanStep(format_minor(s), tuple(found.get(s, ()))) for s in steps),
         notes=tuple(notes),
@@ -154,8 +162,8 @@ def _removed_api(
             f"move manifests and API clients off {group_version} before the control plane "
             f"reaches {format_minor(removed_in)}"
         )
-    ident = f"removed-api/{context}/{group or 'core'}/{version}/{resource}"
-    return Finding(ident, "removed-api", Severity.BLOCKER, message, fix)
+    where = f"{context}/{group or 'core'}/{version}/{resource}"
+    return finding("removed-api", where, Severity.BLOCKER, message, fix)
 
 
 def _minor(text: str) -> Minor | None:
@@ -201,8 +209,8 @@ def _path_skew(
             f"upgrade those kubelets to at least {must} before the control plane reaches "
             f"{format_minor(step)}"
         )
-        ident = f"path-skew/{context}/{format_minor(kubelet)}"
-        found[step].append(Finding(ident, "path-skew", Severity.BLOCKER, message, fix))
+        where = f"{context}/{format_minor(kubelet)}"
+        found[step].append(finding("path-skew", where, Severity.BLOCKER, message, fix))
 
 
 def _path_runtime(
@@ -224,9 +232,7 @@ def _path_runtime(
         f"{format_minor(step)}"
     )
     fix = "move those nodes to containerd (or replace them) before this step"
-    found[step].append(
-        Finding(f"path-runtime/{context}", "path-runtime", Severity.BLOCKER, message, fix)
-    )
+    found[step].append(finding("path-runtime", context, Severity.BLOCKER, message, fix))
 
 
 def _drain_blockers(
@@ -253,5 +259,5 @@ def _drain_blockers(
             "expected): node drains during each upgrade step will hang"
         )
         fix = "scale the workload up or relax the budget for the maintenance window"
-        ident = f"drain-blocker/{context}/{ref}"
-        found[steps[0]].append(Finding(ident, "drain-blocker", Severity.WARNING, message, fix))
+        where = f"{context}/{ref}"
+        found[steps[0]].append(finding("drain-blocker", where, Severity.WARNING, message, fix))

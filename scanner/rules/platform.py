@@ -10,17 +10,21 @@ import json
 import re
 from collections.abc import Sequence
 
-from scanner.model import Extension, Finding, Gate, Preflight, Role, Severity, UpgradeController
-from scanner.platform.records import (
-    EXEMPT_ANNOTATION,
-    PLATFORM_NAMESPACE,
-    READY,
-    ClusterModuleState,
-    Discovery,
-    PlatformRecord,
-    ResourcePatch,
-    of_cluster,
+from scanner.model import (
+    Evidence,
+    Extension,
+    Finding,
+    Gate,
+    Preflight,
+    Role,
+    Severity,
+    UpgradeController,
+    finding,
 )
+from scanner.platform.addons import EXEMPT_ANNOTATION, ClusterModuleState, ResourcePatch
+from scanner.platform.catalogue import PLATFORM_NAMESPACE
+from scanner.platform.clusters import READY, ClusterRecord
+from scanner.platform.discovery import Discovery, of_cluster
 from scanner.versions import (
     KubeVersion,
     VersionError,
@@ -37,7 +41,7 @@ def platform_findings(
     context: str,
     role: Role,
     live: KubeVersion | None,
-    record: PlatformRecord | None,
+    record: ClusterRecord | None,
     discovery: Discovery,
     *,
     record_only: bool,
@@ -88,16 +92,14 @@ def controller_rules(
             "its preflight has no result yet (not a pass)"
         )
         fix = "check that the cluster is managed by the platform; re-run once the shadow exists"
-        return [Finding(f"preflight-pending/{context}", "preflight", Severity.INFO, message, fix)]
+        return [_platform("preflight-pending", context, Severity.INFO, message, fix)]
     # The global cluster's check ids stay "preflight/<check>" (as before per-cluster shadows).
     prefix = "" if role is Role.GLOBAL else context
     found = preflight_rules(controller.preflight, prefix)
     if controller.preflight is None:
         message = "the platform's upgrade preflight has no result for this cluster yet (not a pass)"
         fix = "run the platform's preflight (upgrade.sh --preflight), then re-run the scan"
-        found.append(
-            Finding(f"preflight-pending/{context}", "preflight", Severity.INFO, message, fix)
-        )
+        found.append(_platform("preflight-pending", context, Severity.INFO, message, fix))
     stalled, busy = controller.condition("Stalled"), controller.condition("Reconciling")
     versions = _versions(controller)
     if stalled is not None and stalled.status == "True":
@@ -105,17 +107,11 @@ def controller_rules(
         message = f"the platform's upgrade of this cluster is stalled{versions}"
         message += f" ({detail})" if detail else ""
         fix = "the upgrade needs a human: see `ac adm upgrade status --cluster` for the stage"
-        found.append(
-            Finding(f"upgrade-stalled/{context}", "upgrade-stalled", Severity.WARNING, message, fix)
-        )
+        found.append(_platform("upgrade-stalled", context, Severity.WARNING, message, fix))
     if busy is not None and busy.status == "True":
         message = f"the platform is upgrading this cluster{versions}"
         fix = "let the running upgrade finish before the global upgrade"
-        found.append(
-            Finding(
-                f"upgrade-in-progress/{context}", "upgrade-in-progress", Severity.INFO, message, fix
-            )
-        )
+        found.append(_platform("upgrade-in-progress", context, Severity.INFO, message, fix))
     return found
 
 
@@ -130,12 +126,12 @@ def extension_rules(context: str, extensions: Sequence[Extension]) -> list[Findi
     transit version set), warns: the platform's ModuleInfoStable check is likely to fail."""
     found = []
     for ext in extensions:
-        ident = f"extension/{context}/{ext.module}"
+        where = f"{context}/{ext.module}"
         what = f"extension {ext.module}" + (f" {ext.version}" if ext.version else "")
         if ext.block_reasons:
             message = f"{what} blocks the upgrade: {'; '.join(ext.block_reasons)}"
             fix = "resolve the block reasons (often: upgrade the extension first), then re-run"
-            found.append(Finding(ident, "extension", Severity.BLOCKER, message, fix))
+            found.append(_platform("extension", where, Severity.BLOCKER, message, fix))
         elif ext.phase != "Running" or ext.transit_version:
             state = f"phase {ext.phase or '(none)'}"
             if ext.transit_version:
@@ -143,7 +139,7 @@ def extension_rules(context: str, extensions: Sequence[Extension]) -> list[Findi
             message = f"{what} is not stable ({state}); the platform's ModuleInfoStable check is "
             message += "likely to fail"
             fix = "let the extension settle in Running (or repair it) before the upgrade"
-            found.append(Finding(ident, "extension", Severity.WARNING, message, fix))
+            found.append(_platform("extension", where, Severity.WARNING, message, fix))
     return found
 
 
@@ -161,15 +157,15 @@ def cluster_module_rule(context: str, module: ClusterModuleState) -> list[Findin
     message = f"cluster module {module.name}: {', '.join(problems)}"
     message += "; the platform's ClusterModuleStable check is likely to fail"
     fix = "repair the cluster's base module on the platform, then re-run the scan"
-    return [Finding(f"cluster-module/{context}", "cluster-module", Severity.WARNING, message, fix)]
+    return [_platform("cluster-module", context, Severity.WARNING, message, fix)]
 
 
-def cluster_phase_rule(context: str, record: PlatformRecord) -> list[Finding]:
+def cluster_phase_rule(context: str, record: ClusterRecord) -> list[Finding]:
     if not record.phase or record.phase == "Running":
         return []
     message = f"the platform records this cluster in phase {record.phase}, not Running"
     fix = "the platform's ClusterRunning check needs Running: repair the cluster, then re-run"
-    return [Finding(f"cluster-phase/{context}", "cluster-phase", Severity.WARNING, message, fix)]
+    return [_platform("cluster-phase", context, Severity.WARNING, message, fix)]
 
 
 def gates_for(gates: Sequence[Gate], target_version: str) -> tuple[Gate, ...]:
@@ -196,9 +192,7 @@ def admin_gate_rules(gates: Sequence[Gate]) -> list[Finding]:
             "read what the gate asks, then acknowledge it: kubectl -n "
             f"{PLATFORM_NAMESPACE} patch configmap admin-acks --type=merge -p '{patch}'"
         )
-        found.append(
-            Finding(f"admin-gate/{gate.key}", "admin-gate", Severity.BLOCKER, message, fix)
-        )
+        found.append(_platform("admin-gate", gate.key, Severity.BLOCKER, message, fix))
     return found
 
 
@@ -218,8 +212,7 @@ def resource_patch_rules(patches: Sequence[ResourcePatch], target_version: str) 
             f"check the patch still applies to {target_version}, then: kubectl {where}annotate "
             f"resourcepatch {patch.name} {EXEMPT_ANNOTATION}={target_version}.0 --overwrite"
         )
-        ident = f"resource-patch/{patch.ref}"
-        found.append(Finding(ident, "resource-patch", Severity.BLOCKER, message, fix))
+        found.append(_platform("resource-patch", patch.ref, Severity.BLOCKER, message, fix))
     return found
 
 
@@ -230,7 +223,7 @@ def _release(text: str) -> str | None:
         return None
 
 
-def not_scanned_rule(record: PlatformRecord) -> Finding:
+def not_scanned_rule(record: ClusterRecord) -> Finding:
     recorded = f"recorded version {record.version}" if record.version else "no recorded version"
     state = ", ".join(
         part for part in (f"phase {record.phase}" if record.phase else "", *record.problems) if part
@@ -241,7 +234,7 @@ def not_scanned_rule(record: PlatformRecord) -> Finding:
     )
     where = f" (API server {record.server})" if record.server else ""
     fix = f"add a kubeconfig context for this cluster{where} and re-run the scan"
-    return Finding(f"not-scanned/{record.name}", "not-scanned", Severity.WARNING, message, fix)
+    return _record("not-scanned", record.name, Severity.WARNING, message, fix)
 
 
 def not_registered_rule(context: str) -> Finding:
@@ -253,12 +246,11 @@ def not_registered_rule(context: str) -> Finding:
         "if the platform manages this cluster, set platform_name for the context in the "
         "inventory; a cluster the platform does not manage does not take part in its upgrade"
     )
-    ident = f"not-registered/{context}"
-    return Finding(ident, "not-registered", Severity.INFO, message, fix)
+    return _record("not-registered", context, Severity.INFO, message, fix)
 
 
 def record_mismatch_rule(
-    context: str, record: PlatformRecord, live: KubeVersion | None
+    context: str, record: ClusterRecord, live: KubeVersion | None
 ) -> list[Finding]:
     """The live version against the recorded one: an upgrade in progress or a stale record."""
     if live is None or record.version is None:
@@ -279,12 +271,10 @@ def record_mismatch_rule(
         "an upgrade in progress, or a stale record"
     )
     fix = "let a running upgrade finish, else check the cluster's record on the global cluster"
-    return [
-        Finding(f"record-mismatch/{context}", "record-mismatch", Severity.WARNING, message, fix)
-    ]
+    return [_record("record-mismatch", context, Severity.WARNING, message, fix)]
 
 
-def control_plane_rule(context: str, record: PlatformRecord) -> list[Finding]:
+def control_plane_rule(context: str, record: ClusterRecord) -> list[Finding]:
     """A hosted control plane (Kamaji TenantControlPlane) that is not Ready."""
     if not record.control_plane or record.control_plane_status == READY:
         return []
@@ -293,7 +283,7 @@ def control_plane_rule(context: str, record: PlatformRecord) -> list[Finding]:
         f"hosted control plane (TenantControlPlane {record.control_plane}) is {state}, not Ready"
     )
     fix = "wait until the TenantControlPlane is Ready (or repair it), then re-run the scan"
-    return [Finding(f"tcp-not-ready/{context}", "tcp-not-ready", Severity.WARNING, message, fix)]
+    return [_platform("tcp-not-ready", context, Severity.WARNING, message, fix)]
 
 
 def preflight_rules(preflight: Preflight | None, prefix: str = "") -> list[Finding]:
@@ -317,6 +307,16 @@ def preflight_rules(preflight: Preflight | None, prefix: str = "") -> list[Findi
             fix = "check the upgrade operator on the global cluster"
         message = f"platform preflight check {check.name}{policy} {what}"
         message += f": {detail}" if detail else ""
-        ident = f"preflight/{prefix}/{check.name}" if prefix else f"preflight/{check.name}"
-        findings.append(Finding(ident, "preflight", severity, message, fix))
+        where = f"{prefix}/{check.name}" if prefix else check.name
+        findings.append(_platform("preflight", where, severity, message, fix))
     return findings
+
+
+def _platform(rule: str, where: str, severity: Severity, message: str, fix: str) -> Finding:
+    """A finding whose evidence is the platform's own checks and objects."""
+    return finding(rule, where, severity, message, fix, evidence=Evidence.PLATFORM)
+
+
+def _record(rule: str, where: str, severity: Severity, message: str, fix: str) -> Finding:
+    """A finding whose evidence is the platform's record of the cluster."""
+    return finding(rule, where, severity, message, fix, evidence=Evidence.RECORD)

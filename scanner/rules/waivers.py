@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from fnmatch import fnmatchcase
 
-from scanner.model import Finding, Severity, Waiver
+from scanner.model import Evidence, Finding, Severity, Waiver, finding
 
 
 def apply_waivers(
@@ -30,36 +30,32 @@ def apply_waivers(
     result = []
     for cluster in findings:
         out: list[Finding] = []
-        for finding in cluster:
-            match = next((w for w in active if fnmatchcase(finding.id, w.finding)), None)
+        for found in cluster:
+            match = next((w for w in active if fnmatchcase(found.id, w.finding)), None)
             if match is not None:
                 used.add(id(match))
-                finding = replace(finding, waiver=match)
-            out.append(finding)
+                found = replace(found, waiver=match)
+            out.append(found)
             for waiver in expired:
-                if fnmatchcase(finding.id, waiver.finding):
+                if fnmatchcase(found.id, waiver.finding):
                     used.add(id(waiver))
-                    out.append(_expired(finding, waiver))
+                    out.append(_expired(found, waiver))
         result.append(tuple(out))
     stale = [_stale(w) for w in waivers if id(w) not in used]
     return result, stale
 
 
-def _expired(finding: Finding, waiver: Waiver) -> Finding:
-    return Finding(
-        id=f"waiver-expired/{finding.id}",
-        rule="waiver-expired",
-        severity=Severity.WARNING,
-        message=f"the waiver for {finding.id} ({waiver.ticket}) expired on {waiver.expires}",
-        remediation="renew the waiver with a new expiry date, or fix the finding",
+def _expired(found: Finding, waiver: Waiver) -> Finding:
+    message = f"the waiver for {found.id} ({waiver.ticket}) expired on {waiver.expires}"
+    fix = "renew the waiver with a new expiry date, or fix the finding"
+    return finding(
+        "waiver-expired", found.id, Severity.WARNING, message, fix, evidence=Evidence.CONFIG
     )
 
 
 def _stale(waiver: Waiver) -> Finding:
-    return Finding(
-        id=f"waiver-stale/{waiver.finding}",
-        rule="waiver-stale",
-        severity=Severity.INFO,
-        message=f"waiver {waiver.finding!r} ({waiver.ticket}) matches no finding",
-        remediation="remove it from the waivers file if the issue is resolved",
+    message = f"waiver {waiver.finding!r} ({waiver.ticket}) matches no finding"
+    fix = "remove it from the waivers file if the issue is resolved"
+    return finding(
+        "waiver-stale", waiver.finding, Severity.INFO, message, fix, evidence=Evidence.CONFIG
     )

@@ -13,14 +13,16 @@ from __future__ import annotations
 from dataclasses import replace
 
 from scanner.model import (
+    Access,
     Condition,
+    CurrentSource,
     ErrorCategory,
     Extension,
     Finding,
     Gate,
     HistoryEntry,
+    KindSource,
     NodeSummary,
-    Plan,
     PlanStep,
     Preflight,
     PreflightCheck,
@@ -29,9 +31,11 @@ from scanner.model import (
     Severity,
     Status,
     UpgradeController,
+    UpgradePlan,
     Verdict,
+    finding,
 )
-from scanner.report import Change, Changes, ClusterResult, PlatformInfo, PolicyRef, Report
+from scanner.report import Change, Changes, ClusterResult, PlatformSection, PolicyRef, Report
 from scanner.versions import parse_git_version
 
 HOSTILE_CONTEXT = "<img src=x onerror=alert(1)>|pipe"
@@ -59,7 +63,7 @@ MULTILINE_ERROR = (
 
 
 def _finding(rule: str, context: str, severity: Severity, message: str, fix: str = "") -> Finding:
-    return Finding(f"{rule}/{context}", rule, severity, message, fix)
+    return finding(rule, context, severity, message, fix)
 
 
 def clusters() -> tuple[ClusterResult, ...]:
@@ -258,8 +262,8 @@ def clusters() -> tuple[ClusterResult, ...]:
                     "add a kubeconfig context for this cluster and re-run the scan",
                 ),
             ),
-            source="platform-record",
-            kind_source="discovery",
+            access=Access.PLATFORM_RECORD,
+            kind_source=KindSource.DISCOVERY,
             recorded_version="v1.32.6-3",
         ),
     )
@@ -312,10 +316,10 @@ def ocp_extensions() -> tuple[Extension, ...]:
     )
 
 
-def ocp_plan() -> Plan:
+def ocp_plan() -> UpgradePlan:
     """ocp-prod's way into the window: kubelets already behind fall outside the skew policy
     at 1.31; every finding id carries the context, and so the host, dashed."""
-    return Plan(
+    return UpgradePlan(
         to="1.31",
         steps=(
             PlanStep(
@@ -356,11 +360,11 @@ def changes() -> Changes:
     )
 
 
-def platform() -> PlatformInfo:
-    return PlatformInfo(
+def platform() -> PlatformSection:
+    return PlatformSection(
         discovered=True,
         current_version="4.2",
-        current_version_source="global-cluster",
+        current_version_source=CurrentSource.GLOBAL_CLUSTER,
         discovered_version="v4.2.3",
         records=9,
         notes=(

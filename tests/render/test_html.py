@@ -13,7 +13,7 @@ from scanner.model import Status
 from scanner.render import RenderOptions
 from scanner.render.chart import version_chart
 from scanner.render.html import csp_hash, render
-from scanner.render.templating import environment, static_asset
+from scanner.render.jinja import environment, static_asset
 from scanner.versions import parse_git_version
 from tests.render.dataset import (
     HOSTILE_CONTEXT,

@@ -10,8 +10,8 @@ import jinja2
 import pytest
 
 from scanner.render import RenderOptions
+from scanner.render.jinja import md
 from scanner.render.markdown import render
-from scanner.render.templating import md
 from tests.render.dataset import canonical_report
 
 GOLDEN = Path(__file__).resolve().parents[2] / "fixtures" / "golden" / "report.md"

@@ -1,5 +1,6 @@
-"""``upgrade-scanner contexts``: the contexts a scan would select, their roles and, with
-``--discover``, the platform record each one is and the records no context covers."""
+"""The two listings that are not reports: ``upgrade-scanner contexts`` (the contexts a scan
+would select, their roles and, with ``--discover``, the platform record each one is and the
+records no context covers) and ``upgrade-scanner policy`` (the support matrix)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from collections.abc import Sequence
 
 from tabulate import tabulate
 
+from scanner.inputs.policy import Policy, Release, format_minor, version_key
 from scanner.inputs.targets import Target
+from scanner.platform.clusters import ClusterRecord
+from scanner.platform.discovery import Discovery
 from scanner.platform.match import Coverage
-from scanner.platform.records import Discovery, PlatformRecord
 from scanner.render.base import terminal_text
 
 
@@ -69,6 +72,48 @@ def render_targets(
     return "\n".join([table, *lines]) + "\n"
 
 
-def _record_text(record: PlatformRecord) -> str:
+def _record_text(record: ClusterRecord) -> str:
     details = ", ".join(part for part in (record.kind, record.version) if part)
     return terminal_text(record.name + (f" ({details})" if details else ""))
+
+
+def render_policy(policy: Policy, only: Release | None = None) -> str:
+    releases = (
+        [only]
+        if only
+        else sorted(policy.releases.values(), key=lambda r: version_key(r.version), reverse=True)
+    )
+    rows = [
+        [
+            release.version,
+            ", ".join(format_minor(m) for m in release.new_cluster_kubernetes) or "-",
+            ", ".join(format_minor(m) for m in release.compatible_minors) or "-",
+            release.rule or "-",
+            ", ".join(release.upgrade_from) or "-",
+            str(release.onboarding) if release.onboarding else "-",
+        ]
+        for release in releases
+    ]
+    headers = [
+        "PLATFORM",
+        "NEW CLUSTERS",
+        "COMPATIBLE MINORS",
+        "RULE",
+        "UPGRADE FROM",
+        "ONBOARDING",
+    ]
+    lines = [
+        f"policy {policy.id} (sha256 {policy.sha256[:12]}…)",
+        f"source: {policy.source}",
+        "",
+        tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True),
+        "",
+        f"kubelet skew: at most {policy.skew.max_minors_behind} minors behind the API server "
+        f"({policy.skew.max_minors_behind_old} when the kubelet is older than "
+        f"{format_minor(policy.skew.old_kubelet_before)}); never newer",
+    ]
+    if policy.blocked_runtimes:
+        lines.append("rejected container runtimes: " + ", ".join(policy.blocked_runtimes))
+    if only is not None:
+        lines.extend(f"note ({note.kind}): {note.message}" for note in only.notes)
+    return "\n".join(lines) + "\n"

@@ -1,13 +1,5 @@
-"""The Jinja environment of the text reports, and the context every report template gets.
-
-Templates are read with :mod:`importlib.resources` from the package ``scanner.templates``, so
-they are found in an installed wheel exactly as in a checkout. A user template directory
-(``RenderOptions.template_dir``, e.g. company branding) is searched first; any template it
-lacks falls back to the built-in one. Undefined names fail loudly (``StrictUndefined``).
-
-HTML templates are autoescaped. Markdown templates are not (HTML escaping is wrong for
-Markdown); instead every value must go through the ``md`` filter, and the environment refuses
-to emit any other text, so a template cannot forget to escape a value.
+"""The view model of the text reports: the context every report template gets, and the
+filters that turn a cluster into words. The environment is :mod:`scanner.render.jinja`.
 
 Template context (the variables of ``report.md.j2`` and ``report.html.j2``):
 
@@ -76,16 +68,11 @@ UNKNOWN cluster). And ``md``, which escapes any value for Markdown.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from importlib import resources
 from typing import Any
 
-import jinja2
-from jinja2.loaders import split_template_path
-from markupsafe import Markup
-
 from scanner.model import (
+    Access,
     ErrorCategory,
     Preflight,
     PreflightCheck,
@@ -94,7 +81,7 @@ from scanner.model import (
     Status,
     Verdict,
 )
-from scanner.render.base import CHANGE_LABELS, RenderOptions, clip, printable
+from scanner.render.base import CHANGE_LABELS
 from scanner.render.chart import version_chart
 from scanner.render.platform_text import (
     current_text,
@@ -103,11 +90,9 @@ from scanner.render.platform_text import (
     gates_text,
     preflight_text,
 )
-from scanner.report import SOURCE_RECORD, ClusterResult, PlatformInfo, Report
+from scanner.report import ClusterResult, PlatformSection, Report
 from scanner.versions import parse_git_version
 
-TEMPLATE_PACKAGE = "scanner.templates"
-CELL_LIMIT = 500  # characters of one Markdown table cell
 UNKNOWN = "unknown"
 
 _KIND_SOURCES = {"inventory": "inventory", "discovery": "platform"}
@@ -129,126 +114,6 @@ _ERROR_HINTS = {
     ErrorCategory.INVALID_RESPONSE: "Check that the server address points at a Kubernetes API "
     "server, and re-run the scan.",
 }
-_MD_ESCAPES = str.maketrans(
-    {
-        "\\": "\\\\",
-        "|": "\\|",
-        "`": "\\`",
-        "*": "\\*",
-        "[": "\\[",
-        "]": "\\]",
-        "&": "&amp;",
-        "<": "&lt;",  # only "<" opens a tag; ">" stays readable ("1.30 -> 1.31")
-    }
-)
-
-
-class ResourceLoader(jinja2.BaseLoader):
-    """Templates from a package's resources: works from a wheel, a zip or a checkout."""
-
-    def __init__(self, package: str) -> None:
-        self.package = package
-
-    def get_source(
-        self, environment: jinja2.Environment, template: str
-    ) -> tuple[str, str | None, Any]:
-        node = resources.files(self.package)
-        # split_template_path rejects ".." so a template name cannot leave the package.
-        for part in split_template_path(template):
-            node = node.joinpath(part)
-        if not node.is_file():
-            raise jinja2.TemplateNotFound(template)
-        return node.read_text(encoding="utf-8"), None, lambda: True
-
-
-class Escaped(str):
-    """Text escaped for Markdown: the only text a Markdown template may emit."""
-
-
-def md(value: object) -> Escaped:
-    """Escape a value for a GFM paragraph or table cell; line breaks become ``<br>``."""
-    lines = printable(value).splitlines()
-    return Escaped("<br>".join(line.strip().translate(_MD_ESCAPES) for line in lines))
-
-
-def cell(value: object) -> Escaped:
-    """:func:`md` for a table cell: a value longer than ``CELL_LIMIT`` characters is cut with
-    an ellipsis, so one hostile or broken value (a 100 KB gitVersion) cannot make the table
-    unreadable. The JSON report keeps every value whole."""
-    return md(clip(printable(value), CELL_LIMIT))
-
-
-def _only_escaped(value: object) -> object:
-    # Numbers are safe as they are; any other text reaching the output missed |md.
-    if isinstance(value, Escaped | int | float):
-        return value
-    raise jinja2.TemplateError(
-        f"unescaped value {str(value)[:60]!r} in a Markdown template: write it as {{{{ x|md }}}}"
-    )
-
-
-def _printable_html(value: object) -> object:
-    # Markup (the inlined stylesheet and script) is trusted as it is; text from clusters loses
-    # control characters, which HTML cannot show either. Autoescaping happens after this.
-    return printable(value) if isinstance(value, str) and not isinstance(value, Markup) else value
-
-
-def environment(options: RenderOptions, *, markdown: bool = False) -> jinja2.Environment:
-    """The environment for HTML (autoescaped) or Markdown (``md`` filter enforced)."""
-    loaders: list[jinja2.BaseLoader] = []
-    if options.template_dir:
-        loaders.append(jinja2.FileSystemLoader(options.template_dir))
-    loaders.append(ResourceLoader(TEMPLATE_PACKAGE))
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        autoescape=not markdown,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        finalize=_only_escaped if markdown else _printable_html,
-    )
-    env.filters.update(
-        md=md,
-        cell=cell,
-        version_text=version_text,
-        kind_text=kind_text,
-        nodes_text=nodes_text,
-        kubelet_spread=kubelet_spread,
-        kubelet_detail=kubelet_detail,
-        current_minor=current_minor,
-        error_hint=error_hint,
-        breakable=breakable,
-    )
-    return env
-
-
-_BREAK_AFTER = re.compile(r"([/.:\-+_?&=@])")
-
-
-def breakable(value: object) -> Markup:
-    """``value`` escaped, with a line-break opportunity (``<wbr>``) after URL separators and
-    version dots and dashes, so a long server URL or vendor version wraps at a sensible
-    point in a narrow (printed) column, never in the middle of a number, and a short one
-    stays whole."""
-    text = str(Markup.escape(printable(str(value))))
-    # Escaping produced entities (&amp; &lt; ...): do not break inside them.
-    parts = re.split(r"(&[a-z]+;|&#\d+;)", text)
-    return Markup(
-        "".join(
-            part
-            if part.startswith("&") and part.endswith(";")
-            else _BREAK_AFTER.sub(r"\1<wbr>", part)
-            for part in parts
-        )
-    )
-
-
-def static_asset(env: jinja2.Environment, name: str) -> str:
-    """A CSS or JS file as it is (not rendered), from the same search path as templates."""
-    assert env.loader is not None
-    source, _, _ = env.loader.get_source(env, name)
-    return source
 
 
 def error_hint(cluster: ClusterResult) -> str:
@@ -263,13 +128,15 @@ def version_text(cluster: ClusterResult) -> str:
         # Not read live: the platform's record, when there is one, is what was judged.
         return f"{cluster.recorded_version} (recorded)" if cluster.recorded_version else "-"
     return (
-        f"{cluster.version} (recorded)" if cluster.source == SOURCE_RECORD else str(cluster.version)
+        f"{cluster.version} (recorded)"
+        if cluster.access is Access.PLATFORM_RECORD
+        else str(cluster.version)
     )
 
 
 def kind_text(cluster: ClusterResult) -> str:
     """The kind and where it came from: the inventory, or the platform's records."""
-    source = _KIND_SOURCES.get(cluster.kind_source)
+    source = _KIND_SOURCES.get(cluster.kind_source or "")
     return f"{cluster.kind} ({source})" if source and cluster.kind != "unknown" else cluster.kind
 
 
@@ -335,7 +202,7 @@ def build_context(report: Report) -> dict[str, Any]:
     }
 
 
-def platform_facts(platform: PlatformInfo | None) -> list[tuple[str, str]]:
+def platform_facts(platform: PlatformSection | None) -> list[tuple[str, str]]:
     if platform is None:
         return []
     return [
@@ -395,7 +262,7 @@ def _ordered(preflight: Preflight | None) -> list[PreflightCheck]:
     return sorted(preflight.checks, key=lambda check: order.get(check.state, 2))
 
 
-def _preflight_checks(platform: PlatformInfo | None) -> list[PreflightCheck]:
+def _preflight_checks(platform: PlatformSection | None) -> list[PreflightCheck]:
     return _ordered(platform.preflight) if platform is not None else []
 
 
@@ -455,8 +322,3 @@ def run_metadata(report: Report) -> list[tuple[str, str]]:
         ("Command line", fact("command_line")),
         ("Schema version", str(report.schema_version)),
     ]
-
-
-def render_template(env: jinja2.Environment, name: str, report: Report, **extra: Any) -> str:
-    """Render one template with the report context (plus ``extra`` variables)."""
-    return env.get_template(name).render({**build_context(report), **extra})

@@ -1,0 +1,7 @@
+"""The defaults of the command line's tunables, in one place: the core's option classes and
+the click options both take them from here (importing this costs nothing at start-up)."""
+
+TIMEOUT = 10.0  # seconds: connect and read limit of each request, and of an exec plugin
+RETRIES = 1  # on connection errors and 5xx
+CONCURRENCY = 32  # clusters scanned at once
+KEEP_RUNS = 30  # --keep: the newest runs an --output-dir keeps

@@ -1,0 +1,61 @@
+"""What collection learned about one target: its version, nodes, error, and for a cluster
+that must move, what its upgrade plan is built from. Plain data between collection and
+evaluation; never part of a report as such."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scanner.model.core import Evidence, NodeSummary, ScanError
+from scanner.versions import KubeVersion
+
+
+@dataclass(frozen=True)
+class DeprecatedRequest:
+    """One series of ``apiserver_requested_deprecated_apis``: clients asked for this API."""
+
+    group: str
+    version: str
+    resource: str
+    subresource: str = ""
+    removed_release: str = ""  # the metric's own label, e.g. "1.25"
+
+
+@dataclass(frozen=True)
+class DisruptionBudget:
+    namespace: str
+    name: str
+    disruptions_allowed: int
+    expected_pods: int
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """What a cluster that must move was asked for its upgrade plan. A part that could not be
+    read is ``None`` with the reason in ``*_error``: never "nothing found"."""
+
+    requested: tuple[DeprecatedRequest, ...] | None = None  # from GET /metrics
+    requested_error: str = ""
+    served: frozenset[str] | None = None  # group/versions from GET /apis
+    served_error: str = ""
+    budgets: tuple[DisruptionBudget, ...] | None = None  # policy/v1 PDBs, all namespaces
+    budgets_error: str = ""
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What collection learned about one target: a version, or an error, never both missing.
+
+    ``evidence`` says what the version is: the cluster's live answer, or the version the
+    platform records (a cluster known only from its record, or one that could not be read);
+    ``provenance`` is then how a finding judged on it says so."""
+
+    context: str
+    version: KubeVersion | None = None
+    nodes: NodeSummary | None = None
+    error: ScanError | None = None
+    duration_seconds: float = 0.0
+    nodes_error: ScanError | None = None
+    plan_inputs: PlanInputs | None = None  # read only for a cluster whose upgrade has a path
+    evidence: Evidence = Evidence.LIVE
+    provenance: str = ""  # with evidence other than live: what a finding says of its source
