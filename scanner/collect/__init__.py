@@ -10,6 +10,7 @@ does.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -77,58 +78,80 @@ def collect_all(
     Workers are daemon threads: a worker stuck past its target's budget (plus a margin) is
     abandoned, its target recorded as a timeout, and a fresh worker takes its place, so a
     pathological cluster can neither hold the scan nor keep the process alive at exit.
-    Only the supervising loop (this function) reads or writes its bookkeeping: workers send
-    every start and every result as an event on one queue, so no state is shared with them.
+    Only the supervising loop reads or writes its bookkeeping: workers send every start and
+    every result as an event on one queue, so no state is shared with them.
     """
-    total = len(targets)
-    jobs: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for index in range(total):
-        jobs.put(index)
-    events: queue.SimpleQueue[tuple[int, float, Observation | None]] = queue.SimpleQueue()
+    pool = _Pool(targets, collector, budget, progress)
+    for _ in range(min(max(concurrency, 1), len(targets))):
+        pool.spawn()
+    return pool.supervise()
 
-    def work() -> None:
+
+_Event = tuple[int, float, Observation | None]  # (index, started at, result; None: started)
+
+
+class _Pool:
+    def __init__(
+        self,
+        targets: Sequence[Target],
+        collector: Collector,
+        budget: float,
+        progress: Progress | None,
+    ) -> None:
+        self.targets, self.collector, self.budget = targets, collector, budget
+        self.progress = progress
+        self.jobs: queue.SimpleQueue[int] = queue.SimpleQueue()
+        for index in range(len(targets)):
+            self.jobs.put(index)
+        self.events: queue.SimpleQueue[_Event] = queue.SimpleQueue()
+        self.done: dict[int, Observation] = {}
+        self.running: dict[int, float] = {}  # index -> when its worker started it
+
+    def spawn(self) -> None:
+        threading.Thread(target=self._work, name="collect", daemon=True).start()
+
+    def _work(self) -> None:
         while True:
             try:
-                index = jobs.get_nowait()
+                index = self.jobs.get_nowait()
             except queue.Empty:
                 return
-            events.put((index, time.monotonic(), None))  # started
-            events.put((index, 0.0, _guarded(collector, targets[index])))
+            self.events.put((index, time.monotonic(), None))  # started
+            self.events.put((index, 0.0, _guarded(self.collector, self.targets[index])))
 
-    def spawn() -> None:
-        threading.Thread(target=work, name="collect", daemon=True).start()
+    def supervise(self) -> list[Observation]:
+        total = len(self.targets)
+        checked = time.monotonic()
+        while len(self.done) < total:
+            with contextlib.suppress(queue.Empty):
+                self._record(*self.events.get(timeout=0.1))
+            now = time.monotonic()
+            if now - checked >= 0.1:  # a busy queue must not delay it, nor run it every event
+                checked = now
+                self._abandon_overruns(now)
+        return [self.done[index] for index in range(total)]
 
-    for _ in range(min(max(concurrency, 1), total)):
-        spawn()
-    done: dict[int, Observation] = {}
-    running: dict[int, float] = {}  # index -> when its worker started it
-    limit = budget + BUDGET_MARGIN
-    checked = time.monotonic()
-    while len(done) < total:
-        try:
-            index, began, observation = events.get(timeout=0.1)
-            if observation is None:
-                running[index] = began
-            elif index not in done:
-                running.pop(index, None)
-                done[index] = observation
-                _report(progress, len(done), total)
-        except queue.Empty:
-            pass
-        now = time.monotonic()
-        if now - checked < 0.1:
-            continue  # a busy queue must not delay the budget check, nor run it every event
-        checked = now
-        for index in [i for i, began in running.items() if now - began > limit]:
-            began = running.pop(index)
-            done[index] = Observation(
-                targets[index].context,
-                error=ScanError(ErrorCategory.TIMEOUT, f"no answer within the {budget:g}s budget"),
-                duration_seconds=now - began,
-            )
-            _report(progress, len(done), total)
-            spawn()
-    return [done[index] for index in range(total)]
+    def _record(self, index: int, began: float, observation: Observation | None) -> None:
+        if observation is None:
+            self.running[index] = began
+        elif index not in self.done:
+            self.running.pop(index, None)
+            self._finish(index, observation)
+
+    def _abandon_overruns(self, now: float) -> None:
+        limit = self.budget + BUDGET_MARGIN
+        for index in [i for i, began in self.running.items() if now - began > limit]:
+            began = self.running.pop(index)
+            message = f"no answer within the {self.budget:g}s budget"
+            timeout = ScanError(ErrorCategory.TIMEOUT, message)
+            self._finish(index, Observation(self.targets[index].context, error=timeout,
+                                            duration_seconds=now - began))  # fmt: skip
+            self.spawn()
+
+    def _finish(self, index: int, observation: Observation) -> None:
+        self.done[index] = observation
+        if self.progress is not None:
+            self.progress(len(self.done), len(self.targets))
 
 
 def _guarded(collector: Collector, target: Target) -> Observation:
@@ -143,8 +166,3 @@ def _guarded(collector: Collector, target: Target) -> Observation:
                 f"unexpected {type(exc).__name__} while reading the cluster (please report)",
             ),
         )
-
-
-def _report(progress: Progress | None, done: int, total: int) -> None:
-    if progress is not None:
-        progress(done, total)
