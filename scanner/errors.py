@@ -1,7 +1,13 @@
-"""One exception family per subsystem.
+"""The one family of errors a user can fix, one class per subsystem.
 
 The CLI catches only :class:`ScannerError` subclasses and turns them into one line and exit
 code 2; anything else is an internal error (exit 4). Messages say what, where and how to fix.
+
+Inside a subsystem a few exceptions carry a failure to where it becomes a value or one of
+these: ``FetchError`` (a read of a cluster, kept as the cluster's error category),
+``ConfigProblem`` and ``CredentialError`` (a context that cannot be used: ``config``),
+``YamlProblem`` (an input file's parser wording), ``SerialError`` (a report's shape, a
+:class:`ReportError`). None of them reaches the user as such.
 """
 
 from __future__ import annotations
@@ -29,6 +35,23 @@ class PolicyError(ScannerError):
 
 class ReportError(ScannerError):
     """A report file that cannot be read, written, or is of an unknown schema."""
+
+
+class WaiverError(ScannerError):
+    """A waivers file that cannot be read or is malformed."""
+
+
+class LockedError(ScannerError):
+    """Another run holds the output directory."""
+
+
+class AttachError(ScannerError):
+    """An attachment that cannot start: bad flags or URL, missing credentials or files (a
+    failed upload is a result, exit 5, not this)."""
+
+
+class PdfError(UsageError):
+    """The PDF could not be made (no browser, or the browser failed): exit 2."""
 
 
 class VersionError(ValueError):

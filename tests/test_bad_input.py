@@ -178,28 +178,34 @@ CASES = (
          "inventory {path}: not valid YAML (line 4, column 1: found unexpected end of stream); "
          f"{INVENTORY_FIX}"),
     Case("inventory", "not-a-mapping.yaml",
-         "inventory {path}: top level: must be a mapping with a 'contexts' key"),
+         "inventory {path}: top level: must be a mapping with a 'contexts' key; "
+         f"{INVENTORY_FIX}"),
     Case("inventory", "binary-junk.yaml",
          "inventory {path}: binary data, not a YAML text file; pass the right file"),
     Case("inventory", "typo-top-key.yaml",
-         'inventory {path}: context: unknown key; did you mean "contexts"?'),
+         "inventory {path}: unknown key 'context' (expected contexts; did you mean "
+         f"'contexts'?); {INVENTORY_FIX}"),
     Case("inventory", "typo-entry-key.yaml",
-         'inventory {path}: contexts."global".onwer: unknown key; did you mean "owner"?'),
+         "inventory {path}: contexts.\"global\": unknown key 'onwer' (expected kind, "
+         f"display_name, owner, notes or platform_name; did you mean 'owner'?); {INVENTORY_FIX}"),
     Case("inventory", "unknown-entry-key.yaml",
-         'inventory {path}: contexts."global".colour: unknown key; allowed: kind, display_name, '
-         "owner, notes, platform_name"),
+         "inventory {path}: contexts.\"global\": unknown key 'colour' (expected kind, "
+         f"display_name, owner, notes or platform_name); {INVENTORY_FIX}"),
     Case("inventory", "contexts-not-a-mapping.yaml",
-         "inventory {path}: contexts: must be a mapping of context name or glob to an entry"),
+         "inventory {path}: contexts: must be a mapping of context name or glob to an entry; "
+         f"{INVENTORY_FIX}"),
     Case("inventory", "entry-not-a-mapping.yaml",
          'inventory {path}: contexts."global": must be a mapping with keys kind, display_name, '
-         "owner, notes, platform_name"),
+         f"owner, notes, platform_name; {INVENTORY_FIX}"),
     Case("inventory", "wrong-type.yaml",
-         'inventory {path}: contexts."global".owner: must be a string'),
+         'inventory {path}: contexts."global".owner: expected a string, got the number 42; '
+         f"{INVENTORY_FIX}"),
     Case("inventory", "unknown-kind.yaml",
-         'inventory {path}: contexts."global".kind: "ipl" is not one of ipi, upi, hosted, '
-         'third-party, unknown; did you mean "ipi"?'),
+         "inventory {path}: contexts.\"global\".kind: unknown kind 'ipl' (expected ipi, upi, "
+         f"hosted, third-party or unknown; did you mean 'ipi'?); {INVENTORY_FIX}"),
     Case("inventory", "null-name.yaml",
-         "inventory {path}: contexts.null: a context name must be a non-empty string"),
+         "inventory {path}: contexts.null: a context name must be a non-empty string; "
+         f"{INVENTORY_FIX}"),
     Case("inventory", "bad-tag.yaml",
          "inventory {path}: not valid YAML (line 3, column 30: cannot convert the value to its "
          f"YAML type); {INVENTORY_FIX}"),

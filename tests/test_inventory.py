@@ -55,18 +55,22 @@ def test_empty_inventory(tmp_path: Path, text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("contexts:\n  a: {onwer: me}\n", 'contexts."a".onwer: unknown key; did you mean "owner"?'),
+        ("contexts:\n  a: {onwer: me}\n",
+         "contexts.\"a\": unknown key 'onwer' (expected kind, display_name, owner, notes or "
+         "platform_name; did you mean 'owner'?)"),
         ("contexts:\n  a: {colour: red}\n",
-         'contexts."a".colour: unknown key; allowed: kind, display_name, owner, notes, '
-         "platform_name"),
-        ("context:\n  a: {kind: ipi}\n", 'context: unknown key; did you mean "contexts"?'),
+         "contexts.\"a\": unknown key 'colour' (expected kind, display_name, owner, notes or "
+         "platform_name)"),
+        ("context:\n  a: {kind: ipi}\n",
+         "unknown key 'context' (expected contexts; did you mean 'contexts'?)"),
         ("contexts:\n  a: {kind: IPI}\n",
-         'contexts."a".kind: "IPI" is not one of ipi, upi, hosted, third-party, unknown; '
-         'did you mean "ipi"?'),
+         "contexts.\"a\".kind: unknown kind 'IPI' (expected ipi, upi, hosted, third-party or "
+         "unknown; did you mean 'ipi'?)"),
         ("contexts:\n  a: {kind: third_party}\n",
-         'contexts."a".kind: "third_party" is not one of ipi, upi, hosted, third-party, '
-         'unknown; did you mean "third-party"?'),
-        ("contexts:\n  a: {owner: 42}\n", 'contexts."a".owner: must be a string'),
+         "contexts.\"a\".kind: unknown kind 'third_party' (expected ipi, upi, hosted, "
+         "third-party or unknown; did you mean 'third-party'?)"),
+        ("contexts:\n  a: {owner: 42}\n",
+         'contexts."a".owner: expected a string, got the number 42'),
         ("contexts:\n  a: ipi\n",
          'contexts."a": must be a mapping with keys kind, display_name, owner, notes, '
          "platform_name"),
@@ -84,7 +88,8 @@ def test_invalid_inventory_messages(tmp_path: Path, text: str, problem: str) -> 
     path.write_text(text)
     with pytest.raises(InventoryError) as err:
         load_inventory(str(path))
-    assert str(err.value) == f"inventory {path}: {problem}"
+    fix = "fix the file or pass another with --inventory"
+    assert str(err.value) == f"inventory {path}: {problem}; {fix}"
 
 
 def test_unreadable_inventory_messages(tmp_path: Path) -> None:

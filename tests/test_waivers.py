@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from scanner.errors import WaiverError
 from scanner.inputs.targets import Target
-from scanner.inputs.waivers import WaiverError, load_waivers
+from scanner.inputs.waivers import load_waivers
 from scanner.model import (
     ErrorCategory,
     NodeSummary,
@@ -114,7 +116,8 @@ def test_stale_waiver_adds_info_on_the_global_cluster() -> None:
         (
             "waivers: [{finding: x, reason: r, ticket: t, approved_by: a, expires: 2026-01-01,"
             " approver: b}]",
-            'waivers[0]: unknown key "approver"',
+            "waivers[0]: unknown key 'approver' (expected finding, reason, ticket, approved_by "
+            "or expires; did you mean 'approved_by'?)",
         ),
         ("waivers: [", "not valid YAML"),
     ],
@@ -122,7 +125,7 @@ def test_stale_waiver_adds_info_on_the_global_cluster() -> None:
 def test_malformed_waivers_are_input_errors(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "waivers.yaml"
     path.write_text(text)
-    with pytest.raises(WaiverError, match=message.replace("[", r"\[").replace("]", r"\]")):
+    with pytest.raises(WaiverError, match=re.escape(message)):
         load_waivers(str(path))
 
 

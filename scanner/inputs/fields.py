@@ -1,16 +1,19 @@
-"""Checks for human-edited YAML data files: each failure is one line naming the file, the key
-path (``releases.4.3.compatible_minors[1]``) and the problem, with the near match for typos.
+"""The one field checker of every human-edited input file (policy, removals, inventory,
+waivers, the kubeconfig body): each failure is one line naming the file, the key path
+(``releases.4.3.compatible_minors[1]``) and the problem, with the near match for typos
+(:func:`did_you_mean`, the one such helper) and, where the file has one, how to fix it.
 
-Used by :mod:`scanner.inputs.policy`; kept apart so the policy module stays about the policy.
+A file that may hold secrets (a kubeconfig) is checked with ``show_values=False``: a wrong
+value is then described by its kind only ("a list"), never by its content.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
-from scanner.errors import PolicyError, VersionError
+from scanner.errors import PolicyError, ScannerError, VersionError
 from scanner.inputs.yamlfile import YamlProblem, parse_yaml
 from scanner.versions import normalize_platform_version, parse_minor, parse_release
 
@@ -21,12 +24,37 @@ Patch = tuple[int, int, int]  # a Kubernetes release, (1, 19, 0)
 class Checker:
     """Type and value checks that raise one-line errors naming the file and the key."""
 
-    def __init__(self, path: str, label: str = "policy") -> None:
+    def __init__(
+        self,
+        path: str,
+        label: str = "policy",
+        error: type[ScannerError] = PolicyError,
+        fix: str = "",
+        *,
+        show_values: bool = True,
+    ) -> None:
         self.path = path
         self.label = label  # what the file is, first word of every message
+        self.error = error
+        self.fix = fix  # how to fix it, the end of every message ("" : none)
+        self.show_values = show_values
 
-    def fail(self, where: str, problem: str) -> NoReturn:
-        raise PolicyError(f"{self.label} {self.path}: {where + ': ' if where else ''}{problem}")
+    def fail(self, where: str, problem: str, fix: str | None = None) -> NoReturn:
+        how = self.fix if fix is None else fix
+        raise self.error(
+            f"{self.label} {self.path}: {where + ': ' if where else ''}{problem}"
+            + (f"; {how}" if how else "")
+        )
+
+    def describe(self, value: Any) -> str:
+        return describe(value) if self.show_values else kind_of(value)
+
+    def typed(self, value: Any, where: str, cls: type | tuple[type, ...], label: str) -> Any:
+        """``value`` when it is ``cls`` (or absent, None); else "<where> is a list, not
+        <label>", naming the kind of value only when values may not be shown."""
+        if value is not None and not isinstance(value, cls):
+            self.fail("", f"{where} is {self.describe(value)}, not {label}")
+        return value
 
     def mapping(
         self,
@@ -36,7 +64,7 @@ class Checker:
         required: tuple[str, ...] = (),
     ) -> Mapping[Any, Any]:
         if not isinstance(value, Mapping):
-            self.fail(where, f"expected a mapping, got {_describe(value)}")
+            self.fail(where, f"expected a mapping, got {self.describe(value)}")
         for key in value:
             if keys is not None and key not in keys:
                 self.fail(where, f"unknown key {key!r}{_expected(str(key), keys)}")
@@ -47,23 +75,23 @@ class Checker:
 
     def items(self, value: Any, where: str) -> list[Any]:
         if not isinstance(value, list):
-            self.fail(where, f"expected a list, got {_describe(value)}")
+            self.fail(where, f"expected a list, got {self.describe(value)}")
         return value
 
     def string(self, value: Any, where: str) -> str:
         if not isinstance(value, str) or not value.strip():
-            self.fail(where, f"expected a non-empty string, got {_describe(value)}")
+            self.fail(where, f"expected a non-empty string, got {self.describe(value)}")
         # Messages end up in one-line table cells: fold any line breaks.
         return " ".join(value.split())
 
     def count(self, value: Any, where: str) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            self.fail(where, f"expected a whole number of 0 or more, got {_describe(value)}")
+            self.fail(where, f"expected a whole number of 0 or more, got {self.describe(value)}")
         return value
 
     def choice(self, value: Any, where: str, options: tuple[str, ...], what: str) -> str:
         if not isinstance(value, str):
-            self.fail(where, f"expected {_one_of(options)}, got {_describe(value)}")
+            self.fail(where, f"expected {_one_of(options)}, got {self.describe(value)}")
         if value not in options:
             self.fail(where, f"unknown {what} {value!r}{_expected(value, options)}")
         return value
@@ -76,7 +104,7 @@ class Checker:
                 "(unquoted, YAML reads 1.30 as 1.3 and 4.10 as 4.1)",
             )
         if not isinstance(value, str):
-            self.fail(where, f'expected a string like "{example}", got {_describe(value)}')
+            self.fail(where, f'expected a string like "{example}", got {self.describe(value)}')
         return value.strip()
 
     def minor(self, value: Any, where: str) -> Minor:
@@ -124,12 +152,33 @@ def _one_of(options: tuple[str, ...]) -> str:
 
 def _expected(word: str, options: tuple[str, ...]) -> str:
     """`` (expected a or b; did you mean 'a'?)``: the near match only when there is one."""
-    close = difflib.get_close_matches(word, options, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return f" (expected {_one_of(options)}{hint})"
+    return f" (expected {_one_of(options)}{did_you_mean(word, options)})"
 
 
-def _describe(value: Any) -> str:
+def did_you_mean(word: str, choices: Sequence[str], quoted: Callable[[str], str] = repr) -> str:
+    """``; did you mean 'x'?`` for the closest of ``choices``, or "" when none is close; a
+    glob is also tried without its wildcards (``eks-prd*`` finds ``eks-prod``), and any word
+    in lower case (``IPI`` finds ``ipi``)."""
+    for candidate in dict.fromkeys((word, word.strip("*?"), word.lower())):
+        close = difflib.get_close_matches(candidate, list(choices), n=1)
+        if close:
+            return f"; did you mean {quoted(close[0])}?"
+    return ""
+
+
+def kind_of(value: Any) -> str:
+    """What kind of value, never the value: for files that may hold secrets."""
+    if value is None:
+        return "empty"
+    for cls, name in ((bool, "a boolean"), (Mapping, "a mapping"), (list, "a list")):
+        if isinstance(value, cls):
+            return name
+    if isinstance(value, str):
+        return "a string"
+    return "a number" if isinstance(value, int | float) else f"a {type(value).__name__}"
+
+
+def describe(value: Any) -> str:
     if value is None:
         return "nothing (null)"
     if isinstance(value, bool):

@@ -15,12 +15,12 @@ otherwise silently drop data from the change ticket.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
 from scanner.errors import InventoryError
+from scanner.inputs.fields import Checker
 from scanner.inputs.yamlfile import quote, read_yaml_file
 from scanner.model import CLUSTER_KINDS
 
@@ -60,53 +60,38 @@ def load_inventory(path: str) -> Inventory:
     doc = read_yaml_file(path, "inventory", InventoryError, _FIX)
     if doc is None:
         return Inventory(path)
+    check = Checker(path, "inventory", InventoryError, _FIX)
     if not isinstance(doc, dict):
-        raise _error(path, "top level", "must be a mapping with a 'contexts' key")
-    _reject_unknown(path, "", doc, _TOP_KEYS)
+        check.fail("top level", "must be a mapping with a 'contexts' key")
+    check.mapping(doc, "", _TOP_KEYS)
     contexts = doc.get("contexts") or {}
     if not isinstance(contexts, dict):
-        raise _error(path, "contexts", "must be a mapping of context name or glob to an entry")
-    return Inventory(path, tuple(_entry(path, name, body) for name, body in contexts.items()))
+        check.fail("contexts", "must be a mapping of context name or glob to an entry")
+    return Inventory(path, tuple(_entry(check, name, body) for name, body in contexts.items()))
 
 
-def _entry(path: str, name: object, body: Any) -> InventoryEntry:
+def _entry(check: Checker, name: object, body: Any) -> InventoryEntry:
     if not isinstance(name, str) or not name:
-        where = f"contexts.{_as_yaml(name)}"
-        raise _error(path, where, "a context name must be a non-empty string")
+        check.fail(f"contexts.{_as_yaml(name)}", "a context name must be a non-empty string")
     where = f"contexts.{quote(name)}"
-    if body is None:
-        body = {}
-    if not isinstance(body, dict):
-        raise _error(path, where, f"must be a mapping with keys {', '.join(ENTRY_KEYS)}")
-    _reject_unknown(path, where, body, ENTRY_KEYS)
+    if body is not None and not isinstance(body, dict):
+        check.fail(where, f"must be a mapping with keys {', '.join(ENTRY_KEYS)}")
+    entry = check.mapping(body or {}, where, ENTRY_KEYS)
     for key in ENTRY_KEYS:
-        if body.get(key) is not None and not isinstance(body[key], str):
-            raise _error(path, f"{where}.{key}", "must be a string")
-    kind = body.get("kind") or "unknown"
-    if kind not in CLUSTER_KINDS:
-        hint = _did_you_mean(kind.lower(), CLUSTER_KINDS)
-        choices = ", ".join(CLUSTER_KINDS)
-        raise _error(path, f"{where}.kind", f"{quote(kind)} is not one of {choices}{hint}")
-    platform_name = body.get("platform_name") or ""
+        if entry.get(key) is not None and not isinstance(entry[key], str):
+            check.fail(f"{where}.{key}", f"expected a string, got {check.describe(entry[key])}")
+    kind = check.choice(entry.get("kind") or "unknown", f"{where}.kind", CLUSTER_KINDS, "kind")
+    platform_name = entry.get("platform_name") or ""
     if platform_name and _GLOB_CHARS & set(name):
-        raise _error(
-            path, f"{where}.platform_name", "names one cluster, so it needs an exact context name"
-        )
+        check.fail(f"{where}.platform_name", "names one cluster, so it needs an exact context name")
     return InventoryEntry(
         pattern=name,
         kind=kind,
-        display_name=body.get("display_name") or "",
-        owner=body.get("owner") or "",
-        notes=body.get("notes") or "",
+        display_name=entry.get("display_name") or "",
+        owner=entry.get("owner") or "",
+        notes=entry.get("notes") or "",
         platform_name=platform_name,
     )
-
-
-def _reject_unknown(path: str, where: str, body: dict[Any, Any], allowed: tuple[str, ...]) -> None:
-    for key in body:
-        if key not in allowed:
-            hint = _did_you_mean(str(key), allowed) or f"; allowed: {', '.join(allowed)}"
-            raise _error(path, f"{where}.{key}" if where else str(key), f"unknown key{hint}")
 
 
 def _as_yaml(key: object) -> str:
@@ -116,12 +101,3 @@ def _as_yaml(key: object) -> str:
     if isinstance(key, bool):
         return str(key).lower()
     return quote(key) if isinstance(key, str) else str(key)
-
-
-def _did_you_mean(word: str, choices: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1)
-    return f"; did you mean {quote(close[0])}?" if close else ""
-
-
-def _error(path: str, key: str, problem: str) -> InventoryError:
-    return InventoryError(f"inventory {path}: {key}: {problem}")

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar
 
 from scanner.errors import KubeconfigError
+from scanner.inputs.fields import Checker, kind_of
 from scanner.inputs.yamlfile import quote, read_yaml_file
 from scanner.secrets import KNOWN
 
@@ -190,16 +191,6 @@ def safe_server(url: str) -> str:
     return f"{scheme}{sep}{rest}"
 
 
-def _kind(value: object) -> str:
-    kinds = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean"}
-    if value is None:
-        return "empty"
-    for cls, name in kinds.items():
-        if isinstance(value, cls):
-            return name
-    return "a number" if isinstance(value, int | float) else f"a {type(value).__name__}"
-
-
 class _FileEntries(NamedTuple):
     clusters: dict[str, ClusterEntry]
     users: dict[str, UserEntry]
@@ -213,19 +204,17 @@ class _FileParser:
     def __init__(self, path: str) -> None:
         self.path = path
         self.base = os.path.dirname(path)
+        # A kubeconfig holds secrets: a wrong value is named by its kind, never shown.
+        self.check = Checker(path, "kubeconfig", KubeconfigError, _FIX, show_values=False)
 
     def resolve(self, path: str) -> str:
         # Go's filepath.Join also cleans the result ("./bin" -> "bin").
         return os.path.normpath(os.path.join(self.base, path))
 
-    def error(self, problem: str, how: str = _FIX) -> KubeconfigError:
-        return KubeconfigError(f"kubeconfig {self.path}: {problem}; {how}")
-
     def parse(self, doc: Any) -> _FileEntries:
         if doc is None:
             doc = {}
-        if not isinstance(doc, dict):
-            raise self.error(f"the top level is {_kind(doc)}, not a mapping")
+        self.check.typed(doc, "the top level", dict, "a mapping")
         current = _Body(self, "top level", doc).text("current-context")
         clusters = {n: self.cluster(n, b) for n, b in self.entries(doc, "clusters", "cluster")}
         users = {n: self.user(n, b) for n, b in self.entries(doc, "users", "user")}
@@ -233,24 +222,20 @@ class _FileParser:
         return _FileEntries(clusters, users, contexts, current)
 
     def entries(self, doc: dict[str, Any], section: str, key: str) -> list[tuple[str, _Body]]:
-        raw = doc.get(section)
-        if raw is None:
-            return []
-        if not isinstance(raw, list):
-            raise self.error(f"{quote(section)} is {_kind(raw)}, not a list of named entries")
+        check = self.check
+        raw = check.typed(doc.get(section), quote(section), list, "a list of named entries")
         seen: dict[str, int] = {}
         found = []
-        for index, item in enumerate(raw):
+        for index, item in enumerate(raw or ()):
             where = f"{section}[{index}]"
-            if not isinstance(item, dict):
-                raise self.error(f"{where} is {_kind(item)}, not a mapping")
+            check.typed(item, where, dict, "a mapping")
             name = item.get("name")
             if name is None or name == "":
-                raise self.error(f"{where} has no name", "give every entry a name")
-            if not isinstance(name, str):
-                raise self.error(f"{where}.name is {_kind(name)}, not a string")
+                check.fail("", f"{where} has no name", "give every entry a name")
+            check.typed(name, f"{where}.name", str, "a string")
             if name in seen:
-                raise self.error(
+                check.fail(
+                    "",
                     f"{section}[{seen[name]}] and {where} are both named {quote(name)}",
                     "kubectl refuses duplicate names in one file too; remove or rename one",
                 )
@@ -330,10 +315,7 @@ class _Body:
         self.problems: list[str] = []
 
     def typed(self, key: str, cls: type, label: str) -> Any:
-        value = self.raw.get(key)
-        if value is not None and not isinstance(value, cls):
-            raise self.parser.error(f"{self.where}: {key} is {_kind(value)}, not {label}")
-        return value
+        return self.parser.check.typed(self.raw.get(key), f"{self.where}: {key}", cls, label)
 
     def text(self, key: str) -> str | None:
         return self.typed(key, str, "a string") or None  # kubectl treats "" as unset
@@ -360,7 +342,9 @@ class _Body:
         items = self.typed(key, list, "a list") or []
         for item in items:
             if not isinstance(item, str):
-                raise self.parser.error(f"{self.where}: {key} holds {_kind(item)}, not a string")
+                self.parser.check.fail(
+                    "", f"{self.where}: {key} holds {kind_of(item)}, not a string"
+                )
         return tuple(items)
 
     def child(self, key: str) -> _Body:
@@ -400,8 +384,7 @@ def _exec_config(user: _Body) -> ExecConfig | None:
 def _exec_env(body: _Body) -> tuple[tuple[str, str], ...]:
     pairs = []
     for index, item in enumerate(body.typed("env", list, "a list") or []):
-        if not isinstance(item, dict):
-            raise body.parser.error(f"{body.where}: env[{index}] is {_kind(item)}, not a mapping")
+        body.parser.check.typed(item, f"{body.where}: env[{index}]", dict, "a mapping")
         pair = _Body(body.parser, f"{body.where}.env[{index}]", item)
         pairs.append((pair.text("name") or "", pair.text("value") or ""))
     return tuple(pairs)

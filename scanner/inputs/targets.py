@@ -8,7 +8,6 @@ except ``os.path`` checks that referenced files exist.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Sequence
@@ -17,6 +16,7 @@ from fnmatch import fnmatchcase
 from urllib.parse import urlsplit, urlunsplit
 
 from scanner.errors import UsageError
+from scanner.inputs.fields import did_you_mean
 from scanner.inputs.inventory import Inventory
 from scanner.inputs.kubeconfig import (
     AcpExtension,
@@ -153,7 +153,7 @@ def _matching(
         if not any(fnmatchcase(name, pattern) for name in names):
             raise UsageError(
                 f"--context {quote(pattern)} matches no context in the kubeconfig"
-                f"{_did_you_mean(pattern, names)}; {_available(names)}"
+                f"{did_you_mean(pattern, names, quote)}; {_available(names)}"
             )
     return [
         name
@@ -175,7 +175,7 @@ def _global_name(config: Kubeconfig, names: list[str], requested: str | None) ->
         if requested not in config.contexts:
             raise UsageError(
                 f"--global-context {quote(requested)}: no such context in the kubeconfig"
-                f"{_did_you_mean(requested, names)}; {_available(names)}"
+                f"{did_you_mean(requested, names, quote)}; {_available(names)}"
             )
         return requested
     current = config.current_context
@@ -283,15 +283,6 @@ def _missing_files(where: str, paths: dict[str, str | None]) -> list[str]:
         for key, path in paths.items()
         if path is not None and not os.path.isfile(path)
     ]
-
-
-def _did_you_mean(word: str, names: list[str]) -> str:
-    # Also try the pattern without wildcards, so "eks-prd*" still finds "eks-prod".
-    for candidate in (word, word.strip("*?")):
-        close = difflib.get_close_matches(candidate, names, n=1)
-        if close:
-            return f"; did you mean {quote(close[0])}?"
-    return ""
 
 
 def _available(names: list[str]) -> str:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from scanner.errors import ReportError, ScannerError
+from scanner.errors import LockedError, ReportError
 from scanner.processes import alive
 from scanner.report import Report
 
@@ -42,10 +42,6 @@ def run_file(directory: str, target: str, generated_at: str, extension: str) -> 
 
 def latest_file(directory: str, extension: str) -> str:
     return os.path.join(directory, f"{LATEST}.{extension}")
-
-
-class LockedError(ScannerError):
-    """Another run holds the output directory."""
 
 
 def previous_report(directory: str) -> Report | None:

@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import tempfile
 
-from scanner.errors import UsageError
+from scanner.errors import PdfError
 
 BROWSER_ENV = "UPGRADE_SCANNER_CHROMIUM"
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -25,10 +25,6 @@ INSTALL_HINT = (
     "--pdf needs headless Chromium to print the HTML report: install it (Debian/Ubuntu: "
     f"apt-get install chromium) or set {BROWSER_ENV} to its path; the other reports were written"
 )
-
-
-class PdfError(UsageError):
-    """The PDF could not be made (no browser, or the browser failed): exit 2."""
 
 
 def find_browser() -> str | None:

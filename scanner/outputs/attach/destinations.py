@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import requests
 from requests.auth import AuthBase, HTTPBasicAuth
 
-from scanner.errors import ScannerError
+from scanner.errors import AttachError
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 _ISSUE_KEY = re.compile(r"^(?:[A-Za-z][A-Za-z0-9_]*-)?[0-9]+$")
@@ -18,10 +18,6 @@ _ISSUE_KEY = re.compile(r"^(?:[A-Za-z][A-Za-z0-9_]*-)?[0-9]+$")
 _CHANGE_NUMBER = re.compile(r"^[A-Za-z0-9_.-]+$")
 JIRA_VARIABLES = "JIRA_USER and JIRA_TOKEN"
 SERVICENOW_VARIABLES = "SERVICENOW_USER and SERVICENOW_PASSWORD"
-
-
-class AttachError(ScannerError):
-    """An attachment that cannot start: bad flags or URL, missing credentials or files."""
 
 
 @dataclass(frozen=True)
