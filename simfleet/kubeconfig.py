@@ -80,17 +80,22 @@ def _user(entry: KubeconfigEntry, embed: bool, files: Path) -> dict[str, Any]:
     if entry.auth == "basic":
         return {"username": entry.username, "password": entry.password}
     if entry.auth == "exec":
-        return {"exec": _exec(entry)}
+        return {"exec": _exec(entry, files)}
     if entry.auth == "cert":
         return _cert_user(entry, embed, files)
     return {"token": entry.token}
 
 
-def _exec(entry: KubeconfigEntry) -> dict[str, Any]:
+def _exec(entry: KubeconfigEntry, files: Path) -> dict[str, Any]:
+    args = [str(EXEC_PLUGIN), "--token", entry.token, "--mode", entry.exec_mode]
+    if entry.exec_mode == "cert":  # the plugin hands out the cluster's client certificate
+        folder = files / entry.name
+        args += ["--cert-file", str(_write(folder / "exec-client.crt", entry.client_cert_pem))]
+        args += ["--key-file", str(_write(folder / "exec-client.key", entry.client_key_pem))]
     return {
         "apiVersion": EXEC_API_VERSION,
         "command": sys.executable,
-        "args": [str(EXEC_PLUGIN), "--token", entry.token, "--mode", entry.exec_mode],
+        "args": args,
         "env": [{"name": SECRET_ENV, "value": entry.exec_secret}],
         "interactiveMode": "Never",
         "provideClusterInfo": False,

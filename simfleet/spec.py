@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # simfleet.platform builds its documents with responses, whic
     from simfleet.platform import PlatformSpec
 
 AuthMode = Literal["token", "cert", "exec", "basic"]
-ExecMode = Literal["ok", "fail", "hang"]
+ExecMode = Literal["ok", "fail", "hang", "cert", "garbage"]
 AUTH_MODES: tuple[str, ...] = get_args(AuthMode)
 EXEC_MODES: tuple[str, ...] = get_args(ExecMode)
 

@@ -41,6 +41,14 @@ def test_chaos_scan_reports_every_cluster_and_is_never_ready(
         assert (cluster["status"] == "UNKNOWN") == (cluster["error"] is not None)
 
 
+def _default_signals() -> None:
+    """In the child, before exec: SIGINT and SIGTERM as a shell in the foreground has them.
+    A background job (``make test &``) inherits SIGINT ignored, and Python then installs no
+    KeyboardInterrupt handler, so the SIGINT case would test nothing but the shell."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _start_scan(kubeconfig: Path, out_dir: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [
@@ -48,6 +56,7 @@ def _start_scan(kubeconfig: Path, out_dir: Path) -> subprocess.Popen[str]:
             "--kubeconfig", str(kubeconfig), "--timeout", "30", "--output-dir", str(out_dir),
         ],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=_default_signals,
     )  # fmt: skip
 
 

@@ -4,6 +4,10 @@ The supervising loop of ``collect_all`` once iterated a dict that its workers wr
 (``RuntimeError: dictionary changed size during iteration``), which lost every cluster's
 result of a 3,000-cluster scan. Here thousands of targets finish at random moments while
 some overrun the budget, so the loop and the workers race as hard as they can.
+
+The budget is far above the fast collectors' work and far below the slow ones' sleep, so the
+test does not depend on the machine's load: a loaded machine may make a fast collector
+overrun too (it is then a timeout, as it should be), but never a slow one finish.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ VERSION = parse_git_version("v1.33.7-4")
 
 def test_thousands_of_targets_each_have_exactly_one_result(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("scanner.collect.BUDGET_MARGIN", 0.0)
-    count, budget = 4000, 0.3
+    count, budget = 4000, 1.0
     slow = {f"c{i}" for i in random.Random(7).sample(range(count), 40)}  # 1% overrun
     targets = [Target(f"c{i}", Role.WORKLOAD, f"c{i}") for i in range(count)]
     calls: dict[str, int] = {}
@@ -33,7 +37,7 @@ def test_thousands_of_targets_each_have_exactly_one_result(monkeypatch: pytest.M
     def collector(target: Target) -> Observation:
         with lock:
             calls[target.context] = calls.get(target.context, 0) + 1
-        time.sleep(budget * 3 if target.context in slow else random.random() * 0.004)
+        time.sleep(budget * 6 if target.context in slow else random.random() * 0.004)
         return Observation(target.context, version=VERSION)
 
     started = time.monotonic()
@@ -41,12 +45,13 @@ def test_thousands_of_targets_each_have_exactly_one_result(monkeypatch: pytest.M
     took = time.monotonic() - started
     assert [o.context for o in observations] == [t.context for t in targets]
     timed_out = {o.context for o in observations if o.error is not None}
-    assert timed_out == slow
+    assert slow <= timed_out  # every overrun is cut at its budget
+    assert len(timed_out - slow) < count // 10  # a fast one only under extreme load
     assert all(o.error.category is ErrorCategory.TIMEOUT for o in observations if o.error)
-    assert all(o.version == VERSION for o in observations if o.context not in slow)
+    assert all(o.version == VERSION for o in observations if o.context not in timed_out)
     assert set(calls) == {t.context for t in targets} and set(calls.values()) == {1}
-    # Every overrun is cut at its budget: nothing waits for the slow collectors to finish.
-    assert took < count * 0.004 / 64 * 4 + budget * 3 + 5
+    # Nothing waits for the slow collectors to finish (each sleeps six budgets).
+    assert took < budget * 6
 
 
 def test_budget_margin_is_small() -> None:

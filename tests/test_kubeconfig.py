@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import ctypes
 import http.server
 import json
 import os
 import ssl
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -459,13 +462,53 @@ def test_directory_is_refused_even_from_the_env_list(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
 def test_unreadable_file_is_refused(tmp_path: Path) -> None:
+    """A file the user may not read. Root reads any file (CAP_DAC_OVERRIDE), so as root (CI)
+    the load runs in a child process whose capability bounding set has lost the two
+    capabilities that bypass file permissions: it is refused as any other user would be."""
     path = simple_kubeconfig(tmp_path / "config", ["one"])
     path.chmod(0)
-    with pytest.raises(KubeconfigError) as err:
-        load_kubeconfigs([str(path)], explicit=False)
-    assert str(err.value) == f"kubeconfig {path}: cannot be read (Permission denied); {FIX}"
+    if os.geteuid() != 0:
+        with pytest.raises(KubeconfigError) as err:
+            load_kubeconfigs([str(path)], explicit=False)
+        message = str(err.value)
+    else:
+        message = _load_without_dac_override(path)
+    assert message == f"kubeconfig {path}: cannot be read (Permission denied); {FIX}"
+
+
+def _load_without_dac_override(path: Path) -> str:
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_capbset_drop, dac_override, dac_read_search = 24, 1, 2
+
+    def drop_capabilities() -> None:
+        for capability in (dac_override, dac_read_search):
+            if libc.prctl(pr_capbset_drop, capability, 0, 0, 0) != 0:
+                raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+    code = (
+        "import sys\n"
+        "from scanner.errors import KubeconfigError\n"
+        "from scanner.inputs.kubeconfig import load_kubeconfigs\n"
+        "try:\n"
+        "    load_kubeconfigs([sys.argv[1]], explicit=False)\n"
+        "except KubeconfigError as exc:\n"
+        "    print(exc)\n"
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(path)],
+            cwd=Path(__file__).resolve().parent.parent,
+            capture_output=True,
+            text=True,
+            preexec_fn=drop_capabilities,
+            check=False,
+            timeout=60,
+        )
+    except subprocess.SubprocessError as exc:  # prctl refused: no way to be an unprivileged reader
+        pytest.skip(f"cannot drop CAP_DAC_OVERRIDE here: {exc}")
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
 
 
 def test_path_through_a_file_is_refused(tmp_path: Path) -> None:
