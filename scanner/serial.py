@@ -175,20 +175,25 @@ def _expect(raw: Any, kind: Any, label: str, path: str) -> Any:
     return raw
 
 
-def describe(value: Any) -> str:
-    """What a value is, for a message (never the whole of a long value)."""
+def describe(
+    value: Any, *, null: str = "null", mapping: str = "an object", clip: int | None = 40
+) -> str:
+    """What a value is, for a message: JSON's words by default (a YAML file's reader passes
+    its own), and never more than ``clip`` characters of a string."""
     if value is None:
-        return "null"
+        return null
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
     if isinstance(value, int | float):
         return f"the number {value!r}"
     if isinstance(value, str):
-        return f"the string {value[:40]!r}" + ("…" if len(value) > 40 else "")
+        if clip is not None and len(value) > clip:
+            return f"the string {value[:clip]!r}…"
+        return f"the string {value!r}"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, Mapping):
-        return "an object"
+        return mapping
     return f"a {type(value).__name__}"
 
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # the stages are imported when a command runs: --help stays f
     from scanner.collect import CollectOptions, Progress
     from scanner.inputs.selection import Selection
     from scanner.kube.reader import ReadOptions
-    from scanner.pipeline import RunRequest
+    from scanner.pipeline import RunKind, RunRequest
 
 
 @dataclass(frozen=True)
@@ -140,23 +140,23 @@ def scan_request(opts: Mapping[str, Any], command_line: str) -> ScanCommand:
 
 
 def plan_request(opts: Mapping[str, Any], command_line: str) -> RunCommand:
-    from scanner.pipeline import PlanTo, RunRequest
+    from scanner.pipeline import PlanTo
 
-    run = RunRequest(
-        kind=PlanTo(opts["to"]),
-        selection=_selection(opts, proxy=False),
-        policy=opts["policy_path"],
-        collect=_collect(opts),
-        command_line=command_line,
-    )
-    return RunCommand(run, _outputs(opts), _ui(opts))
+    return _run_command(opts, command_line, PlanTo(opts["to"]))
 
 
 def onboarding_request(opts: Mapping[str, Any], command_line: str) -> RunCommand:
-    from scanner.pipeline import Onboarding, RunRequest
+    from scanner.pipeline import Onboarding
+
+    return _run_command(opts, command_line, Onboarding(opts["target"]))
+
+
+def _run_command(opts: Mapping[str, Any], command_line: str, kind: RunKind) -> RunCommand:
+    """``plan`` and ``onboarding``: no platform discovery, so no platform proxy either."""
+    from scanner.pipeline import RunRequest
 
     run = RunRequest(
-        kind=Onboarding(opts["target"]),
+        kind=kind,
         selection=_selection(opts, proxy=False),
         policy=opts["policy_path"],
         collect=_collect(opts),

@@ -13,6 +13,7 @@ import difflib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
+from scanner import serial
 from scanner.errors import PolicyError, ScannerError, VersionError
 from scanner.inputs.yamlfile import YamlProblem, parse_yaml
 from scanner.versions import normalize_platform_version, parse_minor, parse_release
@@ -179,19 +180,8 @@ def kind_of(value: Any) -> str:
 
 
 def describe(value: Any) -> str:
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, int | float):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        return f"the string {value!r}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    return f"a {type(value).__name__}"
+    """A value in a YAML file's words (``nothing (null)``, ``a mapping``), whole."""
+    return serial.describe(value, null="nothing (null)", mapping="a mapping", clip=None)
 
 
 def read_yaml(data: bytes, path: str, label: str = "policy") -> Any:
