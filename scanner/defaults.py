@@ -5,3 +5,5 @@ TIMEOUT = 10.0  # seconds: connect and read limit of each request, and of an exe
 RETRIES = 1  # on connection errors and 5xx
 CONCURRENCY = 32  # clusters scanned at once
 KEEP_RUNS = 30  # --keep: the newest runs an --output-dir keeps
+MAX_PREFLIGHT_AGE = "7d"  # --max-preflight-age: an older platform preflight is stale
+MAX_BACKUP_AGE = "24h"  # --max-backup-age: the newest successful etcd backup's age limit

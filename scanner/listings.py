@@ -112,8 +112,14 @@ def render_policy(policy: Policy, only: Release | None = None) -> str:
         f"({policy.skew.max_minors_behind_old} when the kubelet is older than "
         f"{format_minor(policy.skew.old_kubelet_before)}); never newer",
     ]
-    if policy.blocked_runtimes:
-        lines.append("rejected container runtimes: " + ", ".join(policy.blocked_runtimes))
+    rejecting = [r for r in releases if r.rejected_runtimes]
+    if rejecting:
+        by_release = "; ".join(f"{r.version}: {', '.join(r.rejected_runtimes)}" for r in rejecting)
+        lines.append(f"container runtimes the upgrade preflight rejects: {by_release}")
     if only is not None:
         lines.extend(f"note ({note.kind}): {note.message}" for note in only.notes)
+        lines.extend(
+            f"manual check {check.id}: {check.text} ({check.source})"
+            for check in only.manual_checks
+        )
     return "\n".join(lines) + "\n"

@@ -21,11 +21,11 @@ import getpass
 import socket
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from scanner import __version__
-from scanner.collect import CollectOptions, FleetCollector, PlanGoal, Progress
+from scanner.collect import Asks, CollectOptions, FleetCollector, Progress
 from scanner.evaluate import Mode, PlatformInputs, Run, Scanned, evaluate
 from scanner.evaluate.modes import OnboardingMode, PlanToMode, UpgradeMode
 from scanner.inputs.policy import Minor, Policy, load_policy
@@ -38,6 +38,8 @@ from scanner.platform.match import Coverage, Proxy, match_coverage, platform_not
 from scanner.platform.read import Discoverer
 from scanner.report import PlatformSection, Report
 from scanner.rules.context import (
+    MAX_BACKUP_AGE,
+    MAX_PREFLIGHT_AGE,
     Current,
     EvaluationContext,
     onboarding_context,
@@ -48,6 +50,7 @@ from scanner.rules.context import (
 )
 from scanner.rules.plan import needs_plan_for, needs_plan_to
 from scanner.rules.platform import gates_for
+from scanner.versions import parse_platform_version
 
 DISCOVERY_OFF = "platform discovery turned off (--no-discovery)"
 
@@ -60,6 +63,8 @@ class Upgrade:
     from_version: str | None = None
     discovery: bool = True  # read the global cluster's records of the clusters it manages
     plans: bool = True  # upgrade plans for the clusters that must move (--no-plan: off)
+    max_preflight_age: dt.timedelta = MAX_PREFLIGHT_AGE  # --max-preflight-age
+    max_backup_age: dt.timedelta = MAX_BACKUP_AGE  # --max-backup-age
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,7 @@ class Collect(Protocol):
     def __call__(
         self,
         targets: Sequence[Target],
-        plan_goal: PlanGoal | None = None,
+        asks: Asks | None = None,
         progress: Progress | None = None,
     ) -> list[Observation]: ...
 
@@ -165,15 +170,16 @@ class Pipeline:
         started: float,
     ) -> _Found:
         target = target_release(policy, kind.target)
+        version = parse_platform_version(kind.target)
         current: Current | None = None
         ctx: EvaluationContext | None = None
         if kind.from_version is not None:
-            current = resolve_current(policy, target, kind.from_version, None)
+            current = resolve_current(policy, target, kind.from_version, None, version)
         elif not kind.discovery:
             current = Current()
         if current is not None:
             # Known without the platform: judged (and refused) before any file is parsed.
-            ctx = scan_context(policy, target, current)
+            ctx = scan_context(policy, target, current, version=version)
         selected = select_all(request.selection)
         loaded = time.monotonic()
         global_target = selected.global_target
@@ -184,21 +190,30 @@ class Pipeline:
         if ctx is None and target.rule == "latest":
             # Nothing can be judged without the current version: wait for it, or stop here.
             discovery = job.result() if job is not None else None
-            current = resolve_current(policy, target, None, discovery)
-            ctx = scan_context(policy, target, current)
+            current = resolve_current(policy, target, None, discovery, version)
+            ctx = scan_context(policy, target, current, version=version)
         removals = load_removals() if kind.plans else None
         goal = needs_plan_for(target, current.release if current else None) if removals else None
-        observations = self.collect(selected.targets, goal, progress)
+        # Every cluster's own ResourcePatches are platform reads: off with --no-discovery
+        # (the manual checklist then names the clusters whose patches were not read).
+        asks = Asks(plan_goal=goal, patches=kind.discovery)
+        observations = self.collect(selected.targets, asks, progress)
         if job is not None and discovery is None:
             discovery = job.result()
         if current is None:
-            current = resolve_current(policy, target, None, discovery)
-            ctx = scan_context(policy, target, current)
+            current = resolve_current(policy, target, None, discovery, version)
+            ctx = scan_context(policy, target, current, version=version)
         assert ctx is not None
+        ctx = replace(
+            ctx,
+            now=dt.datetime.now(dt.UTC),
+            max_preflight_age=kind.max_preflight_age,
+            max_backup_age=kind.max_backup_age,
+        )
         platform = self._platform(kind, request.selection, selected, ctx, current, discovery)
         if platform.coverage is not None and platform.coverage.proxied:
             # A second wave: these targets are known only once discovery has answered.
-            observations += self.collect(platform.coverage.proxied, goal, progress)
+            observations += self.collect(platform.coverage.proxied, asks, progress)
         stages = _stages(started, loaded)
         if discovery is not None:
             stages["discover"] = round(discovery.duration_seconds, 4)  # beside collection
@@ -214,10 +229,9 @@ class Pipeline:
         current: Current,
         discovery: Discovery | None,
     ) -> PlatformInputs:
-        version = ctx.from_release.version if ctx.from_release else None
         if discovery is None:
             section = PlatformSection(
-                current_version=version,
+                current_version=ctx.from_text,
                 current_version_source=current.source,
                 notes=(DISCOVERY_OFF,) if not kind.discovery else (),
             )
@@ -261,7 +275,7 @@ class Pipeline:
         selected = select_all(request.selection)
         removals = load_removals()
         loaded = time.monotonic()
-        observations = self.collect(selected.targets, needs_plan_to(kind.to), progress)
+        observations = self.collect(selected.targets, Asks(needs_plan_to(kind.to)), progress)
         mode = PlanToMode(ctx, kind.to, removals)
         scanned = Scanned(selected.targets, observations)
         return _Found(mode, scanned, _stages(started, loaded))
@@ -310,7 +324,7 @@ def proxy_of(selection: Selection, global_target: Target | None) -> Proxy | None
 def platform_section(
     discovery: Discovery, ctx: EvaluationContext, notes: Sequence[str]
 ) -> PlatformSection:
-    version = ctx.from_release.version if ctx.from_release else None
+    version = ctx.from_text
     return PlatformSection(
         discovered=bool(discovery.read),
         current_version=version,
@@ -323,9 +337,8 @@ def platform_section(
         gates=(
             gates_for(discovery.gates, ctx.target.version) if discovery.gates is not None else None
         ),
-        resource_patches=(
-            len(discovery.resource_patches) if discovery.resource_patches is not None else None
-        ),
+        etcd_backup=discovery.etcd_backup,
+        pending_csrs=discovery.pending_csrs,
     )
 
 

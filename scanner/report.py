@@ -13,13 +13,16 @@ from scanner.errors import ReportError
 from scanner.model import (
     Access,
     CurrentSource,
+    EtcdBackup,
     Extension,
     Finding,
     Gate,
     KindSource,
+    ManualCheck,
     NodeSummary,
     PolicyRef,
     Preflight,
+    ResourcePatch,
     Role,
     ScanError,
     Severity,
@@ -60,6 +63,11 @@ class ClusterResult(Serial):
     # Its extensions (ModuleInfos); None: not read, () none installed.
     extensions: tuple[Extension, ...] | None = None
     plan: UpgradePlan | None = None  # None: no plan computed (it need not move, or --no-plan)
+    # Its own ResourcePatches; None: not read (the manual checks say so), () none.
+    resource_patches: tuple[ResourcePatch, ...] | None = None
+    # The platform (distribution) version its ClusterModule's spec.version names: evidence
+    # shown, not judged (PLATFORM.md: implied by a vendor design document, not confirmed).
+    platform_version: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind_source is None:  # reports from before discovery: only an inventory set kinds
@@ -109,7 +117,9 @@ class PlatformSection(Serial):
     preflight: Preflight | None = None
     disabled_checks: tuple[str, ...] | None = None  # cvo-config; None: not read
     gates: tuple[Gate, ...] | None = None  # admin-gates with admin-acks; None: not read
-    resource_patches: int | None = None  # ResourcePatches found; None: not read
+    resource_patches: int | None = None  # ResourcePatches read on the fleet; None: none read
+    etcd_backup: EtcdBackup | None = None  # the global etcd backup config; None: not read
+    pending_csrs: int | None = None  # on the global cluster; None: not read
 
 
 @dataclass(frozen=True)
@@ -222,6 +232,8 @@ class Report(Serial):
     metadata: Mapping[str, Any] = field(default_factory=dict)
     changes: Changes | None = None
     platform: PlatformSection | None = None  # None: a report from before platform discovery
+    # What the vendor's procedure requires and no API shows; never changes the verdict.
+    manual_checks: tuple[ManualCheck, ...] = ()
     schema_version: int = SCHEMA_VERSION
 
     @property

@@ -21,7 +21,7 @@ from scanner.serial import SKIP, Serial
 _GIT_VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?", re.ASCII)
 _PRE_RELEASE = re.compile(r"^-(alpha|beta|rc)", re.IGNORECASE)
 _DIGITS = re.compile(r"\D", re.ASCII)
-_PLATFORM_VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.\d+)?", re.ASCII | re.IGNORECASE)
+_PLATFORM_VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?", re.ASCII | re.IGNORECASE)
 # Longer numbers are not versions, and int() refuses over 4300 digits with a bare ValueError.
 _MAX_DIGITS = 9
 
@@ -163,15 +163,45 @@ def detect_provider(suffix: str) -> str:
     return "unknown"
 
 
-def normalize_platform_version(text: str) -> str:
-    """``4.3``, ``v4.3`` and ``4.3.1`` all mean platform ``4.3``."""
+@dataclass(frozen=True)
+class PlatformVersion:
+    """A platform version as given: ``4.3`` (the release) or ``4.2.1`` (a patch of it).
+    ``patch`` is None when only the release was named."""
+
+    major: int
+    minor: int
+    patch: int | None = None
+
+    @property
+    def release(self) -> str:
+        """``4.2``: what the policy's releases are keyed by."""
+        return f"{self.major}.{self.minor}"
+
+    @property
+    def release_key(self) -> tuple[int, int]:
+        return (self.major, self.minor)
+
+    def __str__(self) -> str:
+        return self.release if self.patch is None else f"{self.release}.{self.patch}"
+
+
+def parse_platform_version(text: str) -> PlatformVersion:
+    """``4.3``, ``v4.3`` and ``4.3.1``: platform release 4.3, the last a patch of it."""
     # The strict pattern comes first: packaging.Version alone also takes "1!4.3", "4.3.post1"
     # and "4.3+local" and would quietly read them as 4.3.
     match = _PLATFORM_VERSION.fullmatch(str(text).strip())
-    if not match or any(len(g) > _MAX_DIGITS for g in match.groups()):
-        raise VersionError(f"platform version {text!r} is not of the form MAJOR.MINOR (e.g. 4.3)")
-    major, minor = Version(match.group(0).lstrip("vV")).release[:2]
-    return f"{major}.{minor}"
+    if not match or any(len(g or "") > _MAX_DIGITS for g in match.groups()):
+        raise VersionError(
+            f"platform version {text!r} is not of the form MAJOR.MINOR[.PATCH] (e.g. 4.3, 4.2.1)"
+        )
+    major, minor = Version(f"{match.group(1)}.{match.group(2)}").release[:2]
+    patch = int(match.group(3)) if match.group(3) is not None else None
+    return PlatformVersion(major, minor, patch)
+
+
+def normalize_platform_version(text: str) -> str:
+    """``4.3``, ``v4.3`` and ``4.3.1`` all mean platform release ``4.3``."""
+    return parse_platform_version(text).release
 
 
 def parse_minor(text: str) -> tuple[int, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import random
 
 from simfleet.platform import PlatformCluster, PlatformSpec
@@ -20,8 +21,39 @@ def demo() -> list[ClusterSpec]:
     The global cluster serves the platform APIs (:func:`demo_platform`).
     """
     return [
-        ClusterSpec("global", "v1.34.5-1", node_count=3, latency=0.01, platform=demo_platform()),
-        ClusterSpec("ipi-prod", "v1.33.7-4", node_count=5, latency=0.02, os_image=RHCOS),
+        ClusterSpec(
+            "global",
+            "v1.34.5-1",
+            node_count=3,
+            latency=0.01,
+            platform=demo_platform(),
+            # Exempted for 4.3: the platform's ResourcePatchUpgradeable passes it.
+            resource_patches=(
+                {
+                    "name": "alb-resources",
+                    "kind": "Deployment",
+                    "namespace": "cpaas-system",
+                    "target": "alb-operator",
+                    "exempt_for": "4.3.0",
+                },
+            ),
+        ),
+        ClusterSpec(
+            "ipi-prod",
+            "v1.33.7-4",
+            node_count=5,
+            latency=0.02,
+            os_image=RHCOS,
+            # A workload cluster's own patch, not exempted for 4.3: it blocks the upgrade.
+            resource_patches=(
+                {
+                    "name": "coredns-replicas",
+                    "kind": "Deployment",
+                    "namespace": "kube-system",
+                    "target": "coredns",
+                },
+            ),
+        ),
         ClusterSpec(
             "upi-dc2",
             "v1.32.4-2",
@@ -41,12 +73,13 @@ def demo() -> list[ClusterSpec]:
             "gke-analytics",
             "v1.31.6-gke.1020000",
             minor="31+",
-            node_count=3,
+            nodes=(NodeSpec(), NodeSpec(ready=False), NodeSpec()),  # one node NotReady
             os_image="Container-Optimized OS from Google",
             kernel_version="6.1.112+",
             latency=0.06,
         ),
-        ClusterSpec("aks-web", "v1.32.3", node_count=2, latency=0.05),
+        # Its reader may not list ResourcePatches: the manual checklist names it.
+        ClusterSpec("aks-web", "v1.32.3", node_count=2, latency=0.05, patches_status=403),
         ClusterSpec("ack-cn", "v1.33.1-aliyun.1", node_count=3, latency=0.12),
         ClusterSpec(
             "tke-gz",
@@ -60,6 +93,7 @@ def demo() -> list[ClusterSpec]:
             node_count=1,
             container_runtime="containerd://2.0.5-k3s1",
             auth="exec",
+            patches_status=404,  # no ResourcePatch API on k3s: so none there
         ),
         ClusterSpec("rke2-lab", "v1.32.4+rke2r1", major="", minor="", node_count=2, auth="cert"),
         ClusterSpec(
@@ -76,7 +110,7 @@ def demo() -> list[ClusterSpec]:
         # Far behind: its plan to the window shows what breaks at each step on the way.
         ClusterSpec(
             "legacy-edge",
-            "v1.24.17",
+            "v1.23.17",
             nodes=(
                 NodeSpec(),
                 NodeSpec(kubelet_version="v1.22.17"),
@@ -101,6 +135,7 @@ def demo() -> list[ClusterSpec]:
                 {"namespace": "payments", "name": "ledger", "allowed": 0, "expected": 2},
                 {"namespace": "web", "name": "frontend", "allowed": 1, "expected": 3},
             ),
+            uptime_hours=5.0,  # restarted this morning: a short window of removed-API usage
         ),
         # Recorded on the platform, absent from the demo kubeconfig: reached through the proxy.
         ClusterSpec("dr-standby", "v1.32.6-3", node_count=3, latency=0.02),
@@ -131,6 +166,7 @@ def demo_platform() -> PlatformSpec:
         "rke2-lab": "v1.32.4+rke2r1",
         "openshift-fin": "v1.29.10+4abdc8e",
     }
+    fresh = _ago(3)  # the platform's preflight ran this morning
     passed = [
         {"name": name, "policy": "Always", "state": "Passed", "reason": "", "message": ""}
         for name in ("VersionUpgradePath", "KubernetesVersionSupported", "ClusterRunning")
@@ -153,7 +189,7 @@ def demo_platform() -> PlatformSpec:
                     {"type": "PreflightReady", "status": "False", "reason": "ChecksFailed"}
                 ],
                 "preflight": {
-                    "observedAt": "2025-06-01T11:57:00Z",
+                    "observedAt": fresh,
                     "checks": [
                         *passed,
                         {
@@ -177,6 +213,7 @@ def demo_platform() -> PlatformSpec:
             },
             modules=({"module": "logagent", "version": "v4.2.3", "lifecycle": "aligned"},),
             cluster_module={"base": {"deployStatus": "Completed", "runningStatus": "Healthy"}},
+            platform_version="v4.2.3",
         ),
         PlatformCluster(
             "upi-dc2",
@@ -185,15 +222,19 @@ def demo_platform() -> PlatformSpec:
             infrastructure="UserProvisionedCluster",
             shadow={
                 "current": {"version": "4.2.3"},
-                "preflight": {"observedAt": "2025-06-01T11:57:00Z", "checks": passed},
+                "preflight": {"observedAt": fresh, "checks": passed},
             },
             modules=(
                 {
                     "module": "servicemesh",
                     "version": "v4.1.8",
+                    "target": "v4.2.0",  # between versions: the status lags the spec
                     "phase": "Upgrading",
                     "transit": "v4.2.0",
-                    "lifecycle": "agnostic",
+                    "lifecycle": None,  # no label on the ModuleInfo: lifecycle unknown
+                    "conditions": [
+                        {"type": "Healthy", "status": "False", "reason": "SidecarInjectorDown"}
+                    ],
                 },
             ),
         ),
@@ -210,7 +251,7 @@ def demo_platform() -> PlatformSpec:
                     if name == "eks-prod"
                     else {
                         "current": {"version": "4.2.3"},
-                        "preflight": {"observedAt": "2025-06-01T11:57:00Z", "checks": passed},
+                        "preflight": {"observedAt": fresh, "checks": passed},
                     }
                     if name == "aks-web"
                     else None
@@ -244,13 +285,14 @@ def demo_platform() -> PlatformSpec:
                         "message": "control plane 1.33 -> 1.34",
                     }
                 ],
-                "preflight": {"observedAt": "2025-06-01T11:57:00Z", "checks": passed},
+                # Observed twelve days ago: stale, re-run upgrade.sh --preflight.
+                "preflight": {"observedAt": _ago(12 * 24), "checks": passed},
             },
         ),
         PlatformCluster(
             "legacy-dc", version="v1.28.15", capi=True, infrastructure="UserProvisionedCluster"
         ),
-        PlatformCluster("legacy-edge", type="Imported", version="v1.24.17"),
+        PlatformCluster("legacy-edge", type="Imported", version="v1.23.17"),
         PlatformCluster("dr-standby", version="v1.32.6-3", capi=True, infrastructure="DCSCluster"),
     ]
     checks = (
@@ -272,7 +314,7 @@ def demo_platform() -> PlatformSpec:
     # On 4.3 every cluster has a shadow: the ones not set above passed their preflight.
     default = {
         "current": {"version": "4.2.3"},
-        "preflight": {"observedAt": "2025-06-01T11:57:00Z", "checks": passed},
+        "preflight": {"observedAt": fresh, "checks": passed},
     }
     clusters = [
         c if c.shadow is not None or c.name == "global" else dataclasses.replace(c, shadow=default)
@@ -291,10 +333,34 @@ def demo_platform() -> PlatformSpec:
             "on every node",
         },
         acks={},
-        resource_patches=(
-            {"namespace": "cpaas-system", "name": "alb-resources", "exempt_for": "4.3.0"},
+        observed_at=fresh,
+        # A backup every six hours, the newest success 30 hours ago: too old for 24 hours.
+        etcd_backup={
+            "schedule": "0 */6 * * *",
+            "records": [
+                {
+                    "backupTimestamp": _ago(54),
+                    "fileName": "etcd-snapshot-a.db",
+                    "result": "Success",
+                },
+                {
+                    "backupTimestamp": _ago(30),
+                    "fileName": "etcd-snapshot-b.db",
+                    "result": "Success",
+                },
+            ],
+        },
+        csrs=(
+            {"name": "csr-ipi-prod-node-6", "state": "pending"},
+            {"name": "csr-ipi-prod-node-5", "state": "approved"},
         ),
     )
+
+
+def _ago(hours: float) -> str:
+    """A time ``hours`` before now, as the platform writes times (RFC 3339, UTC)."""
+    when = dt.datetime.now(dt.UTC) - dt.timedelta(hours=hours)
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 _SUFFIXES = ("-1", "-4", "-eks-{h}", "-gke.{n}", "-aliyun.1", "-tke.3", "+k3s1", "+rke2r1", "")

@@ -9,9 +9,13 @@ A global cluster with a :class:`PlatformSpec` answers, read-only:
   cluster that has ``shadow`` set, plus ``global`` from ``current``/``preflight``),
 - ``GET /apis/product.alauda.io/v1alpha1/productbases/base``,
 - ``GET /apis/cluster.alauda.io/v1alpha1/moduleinfoes`` and ``.../clustermodules``,
-- ``GET /apis/<patch group>/resourcepatches``,
+- ``GET /apis/enhancement.cluster.alauda.io/v1/etcdbackupconfigurations/etcd-backup-default``,
+- ``GET /apis/certificates.k8s.io/v1/certificatesigningrequests``,
 - ``GET /api/v1/namespaces/cpaas-system/configmaps/{cvo-config,admin-gates,admin-acks}``,
 - API discovery: ``GET /apis`` and ``GET /apis/<group>/<version>`` for the groups above.
+
+(Every cluster, platform or not, serves its own ResourcePatches: :mod:`simfleet.responses`.)
+The documents themselves are built in :mod:`simfleet.platform_docs`.
 
 Lists are paged (``limit``/``continue``) like every list of a real API server. A cluster
 without a platform spec answers 404 on all of them, as a cluster without those CRDs does;
@@ -25,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from simfleet import platform_docs as docs
 from simfleet import responses
 
 NAMESPACE = "cpaas-system"
@@ -35,7 +40,8 @@ SHADOWS = "clusterversionshadows"
 PRODUCTBASE = "productbase"
 MODULEINFOS = "moduleinfoes"
 CLUSTERMODULES = "clustermodules"
-RESOURCEPATCHES = "resourcepatches"
+ETCD_BACKUP = "etcd-backup"
+CSRS = "certificatesigningrequests"
 CVO_CONFIG = "cvo-config"
 ADMIN_GATES = "admin-gates"
 ADMIN_ACKS = "admin-acks"
@@ -48,7 +54,8 @@ API_KEYS = (
     PRODUCTBASE,
     MODULEINFOS,
     CLUSTERMODULES,
-    RESOURCEPATCHES,
+    ETCD_BACKUP,
+    CSRS,
     CVO_CONFIG,
     ADMIN_GATES,
     ADMIN_ACKS,
@@ -95,8 +102,14 @@ def _resources(spec: PlatformSpec) -> dict[str, _Resource]:
         CLUSTERMODULES: _Resource(
             "clustermodules", "cluster.alauda.io/v1alpha1", "ClusterModuleList"
         ),
-        RESOURCEPATCHES: _Resource(
-            "resourcepatches", spec.patch_group, "ResourcePatchList", namespaced=True
+        ETCD_BACKUP: _Resource(
+            "etcdbackupconfigurations",
+            "enhancement.cluster.alauda.io/v1",
+            "",
+            name="etcd-backup-default",
+        ),
+        CSRS: _Resource(
+            "certificatesigningrequests", "certificates.k8s.io/v1", "CertificateSigningRequestList"
         ),
         CVO_CONFIG: _Resource("configmaps", "", "", NAMESPACE, "cvo-config", namespaced=True),
         ADMIN_GATES: _Resource("configmaps", "", "", NAMESPACE, "admin-gates", namespaced=True),
@@ -112,10 +125,6 @@ def route(spec: PlatformSpec, path: str) -> str | None:
         if resource.path() == path:
             return key
     return None
-
-
-_CREATED = "2025-01-15T08:30:00Z"
-_OTHER_HOST = "10.0.8.21"  # the address of a recorded cluster that is not in the fleet
 
 
 @dataclass(frozen=True)
@@ -135,8 +144,11 @@ class PlatformCluster:
     server_of: str | None = None  # the fleet cluster it is (default: the one named `name`)
     # Its ClusterVersionShadow's status (raw, shaped as PLATFORM.md says); None: no shadow.
     shadow: Mapping[str, Any] | None = None
-    modules: Sequence[Mapping[str, Any]] = ()  # ModuleInfos: module, version, phase, ...
+    # ModuleInfos: module, version (status), target (spec; default: version), phase,
+    # lifecycle (None: no label), transit, block_reasons, conditions.
+    modules: Sequence[Mapping[str, Any]] = ()
     cluster_module: Mapping[str, Any] | None = None  # ClusterModule status (raw)
+    platform_version: str | None = None  # its ClusterModule's spec.version
 
 
 @dataclass(frozen=True)
@@ -150,12 +162,14 @@ class PlatformSpec:
     forbidden: Sequence[str] = ()  # API keys that answer 403
     missing: Sequence[str] = ()  # API keys that answer 404 (CRD not installed)
     shadow_group: str = "config.alauda.io/v1"  # not published: the scanner must discover it
-    patch_group: str = "config.alauda.io/v1"  # ResourcePatch's group/version, also discovered
     productbase_version: str | None = None  # ProductBase base status.version
     cvo_disabled: Sequence[str] | None = None  # cvo-config preflight disabled list
     gates: Mapping[str, str] | None = None  # admin-gates data
     acks: Mapping[str, str] | None = None  # admin-acks data
-    resource_patches: Sequence[Mapping[str, str]] = ()  # namespace, name, exempt_for
+    # etcd-backup-default: {paused, schedule, records: [{backupTimestamp, fileName, result}]};
+    # None: the Cluster Enhancer plugin is not installed (404).
+    etcd_backup: Mapping[str, Any] | None = None
+    csrs: Sequence[Mapping[str, str]] = ()  # certificate requests: {name, state}
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "clusters", tuple(self.clusters))
@@ -209,7 +223,11 @@ def answer(
             return 404, responses.status_body(
                 404, 'productbases.product.alauda.io "base" not found'
             )
-        return 200, _productbase(spec)
+        return 200, docs.productbase(spec.productbase_version)
+    if key == ETCD_BACKUP:
+        if spec.etcd_backup is None:
+            return 404, responses.status_body(404, _NOT_FOUND)
+        return 200, docs.etcd_backup(spec.etcd_backup)
     items = _items(spec, key, ports)
     limit = int(query.get("limit") or 0)
     page = responses.list_page(items, limit, query.get("continue", ""))
@@ -219,14 +237,16 @@ def answer(
 
 def _items(spec: PlatformSpec, key: str, ports: Mapping[str, int]) -> list[dict[str, Any]]:
     if key == SHADOWS:
-        shadows = [_shadow(spec)] if spec.current is not None or spec.preflight else []
-        return shadows + [_cluster_shadow(spec, c) for c in spec.clusters if c.shadow is not None]
+        shadows = [docs.global_shadow(spec)] if spec.current is not None or spec.preflight else []
+        return shadows + [
+            docs.cluster_shadow(spec.shadow_group, c) for c in spec.clusters if c.shadow is not None
+        ]
     if key == MODULEINFOS:
-        return [_module_info(c, m) for c in spec.clusters for m in c.modules]
+        return [docs.module_info(c, m) for c in spec.clusters for m in c.modules]
     if key == CLUSTERMODULES:
-        return [_cluster_module(c) for c in spec.clusters if c.cluster_module is not None]
-    if key == RESOURCEPATCHES:
-        return [_resource_patch(spec, p) for p in spec.resource_patches]
+        return [docs.cluster_module(c) for c in spec.clusters if c.cluster_module is not None]
+    if key == CSRS:
+        return [docs.csr(c) for c in spec.csrs]
     return [item for cluster in spec.clusters if (item := _item(key, cluster, ports)) is not None]
 
 
@@ -272,7 +292,7 @@ def _config_map(spec: PlatformSpec, key: str) -> tuple[int, dict[str, Any]]:
     return 200, {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": _metadata(key, NAMESPACE),
+        "metadata": docs.metadata(key, NAMESPACE),
         "data": dict(data),
     }
 
@@ -281,201 +301,11 @@ def _yaml_list(key: str, values: Sequence[str]) -> str:
     return f"{key}:\n" + "".join(f"- {value}\n" for value in values) if values else f"{key}: []\n"
 
 
-def _productbase(spec: PlatformSpec) -> dict[str, Any]:
-    return {
-        "apiVersion": "product.alauda.io/v1alpha1",
-        "kind": "ProductBase",
-        "metadata": _metadata("base"),
-        "spec": {"version": spec.productbase_version, "registry": {"address": "registry.local"}},
-        "status": {
-            "version": spec.productbase_version,
-            "phase": "Running",
-            "conditions": [{"type": "Ready", "status": "True"}],
-        },
-    }
-
-
-def _cluster_shadow(spec: PlatformSpec, cluster: PlatformCluster) -> dict[str, Any]:
-    return {
-        "apiVersion": spec.shadow_group,
-        "kind": "ClusterVersionShadow",
-        "metadata": _metadata(cluster.name, NAMESPACE),
-        "spec": {"desiredUpdate": {"version": "4.3.0"}},
-        "status": dict(cluster.shadow or {}),
-    }
-
-
-def _module_info(cluster: PlatformCluster, module: Mapping[str, Any]) -> dict[str, Any]:
-    name = str(module["module"])
-    labels = {
-        "cpaas.io/module-name": name,
-        "cpaas.io/module-type": "plugin",
-        "cpaas.io/lifecycle-type": str(module.get("lifecycle", "aligned")),
-    }
-    if cluster.name != "global":  # a global instance may lack the label (PLATFORM.md 5)
-        labels["cpaas.io/cluster-name"] = cluster.name
-    metadata = _metadata(f"{cluster.name}-{responses.uid_for(name)[:8]}")
-    metadata["labels"] = labels
-    metadata["ownerReferences"] = [
-        {"apiVersion": "platform.tkestack.io/v1", "kind": "Cluster", "name": cluster.name}
-    ]
-    status: dict[str, Any] = {
-        "version": module.get("version", "v4.3.0"),
-        "phase": module.get("phase", "Running"),
-    }
-    if module.get("block_reasons"):
-        status["blockReasons"] = list(module["block_reasons"])
-    if module.get("transit"):
-        status["transitVersion"] = module["transit"]
-    return {
-        "apiVersion": "cluster.alauda.io/v1alpha1",
-        "kind": "ModuleInfo",
-        "metadata": metadata,
-        "spec": {"version": module.get("version", "v4.3.0")},
-        "status": status,
-    }
-
-
-def _cluster_module(cluster: PlatformCluster) -> dict[str, Any]:
-    metadata = _metadata(cluster.name)
-    metadata["labels"] = {"cpaas.io/cluster-name": cluster.name}
-    return {
-        "apiVersion": "cluster.alauda.io/v1alpha1",
-        "kind": "ClusterModule",
-        "metadata": metadata,
-        "status": dict(cluster.cluster_module or {}),
-    }
-
-
-def _resource_patch(spec: PlatformSpec, patch: Mapping[str, str]) -> dict[str, Any]:
-    metadata = _metadata(patch["name"], patch.get("namespace") or None)
-    if patch.get("exempt_for"):
-        metadata["annotations"] = {"config.cpaas.io/exempt-for-ver": patch["exempt_for"]}
-    return {
-        "apiVersion": spec.patch_group,
-        "kind": "ResourcePatch",
-        "metadata": metadata,
-        "spec": {"target": {"kind": "Deployment", "name": "some-component"}},
-    }
-
-
 def _item(key: str, cluster: PlatformCluster, ports: Mapping[str, int]) -> dict[str, Any] | None:
     if key == TKESTACK and cluster.type is not None:
-        return _platform_cluster(cluster, ports)
+        return docs.platform_cluster(cluster, ports)
     if key == CAPI and cluster.capi:
-        return _capi_cluster(cluster, ports)
+        return docs.capi_cluster(cluster, ports)
     if key == KAMAJI and cluster.tcp_status is not None:
-        return _tenant_control_plane(cluster, ports)
+        return docs.tenant_control_plane(cluster, ports)
     return None
-
-
-def _address(cluster: PlatformCluster, ports: Mapping[str, int]) -> tuple[str, int]:
-    port = ports.get(cluster.server_of or cluster.name)
-    return ("127.0.0.1", port) if port else (_OTHER_HOST, 6443)
-
-
-def _metadata(name: str, namespace: str | None = None) -> dict[str, Any]:
-    metadata: dict[str, Any] = {
-        "name": name,
-        "uid": responses.uid_for(f"platform/{namespace}/{name}"),
-        "resourceVersion": "1",
-        "creationTimestamp": _CREATED,
-    }
-    if namespace:
-        metadata["namespace"] = namespace
-    return metadata
-
-
-def _platform_cluster(cluster: PlatformCluster, ports: Mapping[str, int]) -> dict[str, Any]:
-    host, port = _address(cluster, ports)
-    status: dict[str, Any] = {
-        "phase": cluster.phase,
-        "addresses": [{"type": "Real", "host": host, "port": port, "path": ""}],
-        "conditions": [
-            {
-                "type": "HealthCheck",
-                "status": "True" if cluster.phase == "Running" else "False",
-                "lastProbeTime": "2025-06-01T11:59:00Z",
-                "lastTransitionTime": _CREATED,
-                "reason": "" if cluster.phase == "Running" else "Unhealthy",
-            }
-        ],
-    }
-    recorded = cluster.recorded_version or cluster.version
-    if recorded:
-        status["version"] = recorded
-    spec: dict[str, Any] = {"tenantID": "default", "displayName": cluster.name}
-    spec.update(type=cluster.type, clusterCIDR="10.3.0.0/16", networkDevice="eth0")
-    if cluster.version:
-        spec["version"] = cluster.version
-    return {
-        "apiVersion": "platform.tkestack.io/v1",
-        "kind": "Cluster",
-        "metadata": _metadata(cluster.name),
-        "spec": spec,
-        "status": status,
-    }
-
-
-def _capi_cluster(cluster: PlatformCluster, ports: Mapping[str, int]) -> dict[str, Any]:
-    host, port = _address(cluster, ports)
-    spec: dict[str, Any] = {
-        "clusterNetwork": {"pods": {"cidrBlocks": ["10.3.0.0/16"]}},
-        "controlPlaneEndpoint": {"host": host, "port": port},
-    }
-    refs = (
-        ("controlPlaneRef", "controlplane.cluster.x-k8s.io/v1alpha1", cluster.control_plane),
-        ("infrastructureRef", "infrastructure.cluster.x-k8s.io/v1beta1", cluster.infrastructure),
-    )
-    for field, api_version, kind in refs:
-        if kind:
-            ref = {"apiVersion": api_version, "kind": kind, "name": cluster.name}
-            spec[field] = {**ref, "namespace": NAMESPACE}
-    return {
-        "apiVersion": "cluster.x-k8s.io/v1beta1",
-        "kind": "Cluster",
-        "metadata": _metadata(cluster.name, NAMESPACE),
-        "spec": spec,
-        "status": {"phase": "Provisioned", "controlPlaneReady": True, "infrastructureReady": True},
-    }
-
-
-def _tenant_control_plane(cluster: PlatformCluster, ports: Mapping[str, int]) -> dict[str, Any]:
-    host, port = _address(cluster, ports)
-    current = cluster.recorded_version or cluster.version
-    desired = cluster.tcp_version or cluster.version
-    version: dict[str, Any] = {"status": cluster.tcp_status}
-    if current:
-        version["version"] = current
-    return {
-        "apiVersion": "kamaji.clastix.io/v1alpha1",
-        "kind": "TenantControlPlane",
-        "metadata": _metadata(cluster.name, NAMESPACE),
-        "spec": {
-            "controlPlane": {
-                "deployment": {"replicas": 2},
-                "service": {"serviceType": "LoadBalancer"},
-            },
-            "kubernetes": {"version": desired, "kubelet": {"cgroupfs": "systemd"}},
-        },
-        "status": {
-            "controlPlaneEndpoint": f"{host}:{port}",
-            "kubernetesResources": {"version": version},
-        },
-    }
-
-
-def _shadow(spec: PlatformSpec) -> dict[str, Any]:
-    status: dict[str, Any] = {}
-    if spec.current is not None:
-        status["current"] = spec.current
-    if spec.preflight is not None:
-        checks = [dict(check) for check in spec.preflight]
-        status["preflight"] = {"observedAt": spec.observed_at, "checks": checks}
-    return {
-        "apiVersion": spec.shadow_group,
-        "kind": "ClusterVersionShadow",
-        "metadata": _metadata("global", NAMESPACE),
-        "spec": {},
-        "status": status,
-    }

@@ -6,6 +6,7 @@ import base64
 import binascii
 import hashlib
 import json
+import time
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -136,9 +137,11 @@ def _node_item(spec: ClusterSpec, index: int, node: NodeSpec) -> dict[str, Any]:
             "conditions": [
                 {
                     "type": "Ready",
-                    "status": "True",
-                    "reason": "KubeletReady",
-                    "message": "kubelet is posting ready status",
+                    "status": "True" if node.ready else "Unknown",
+                    "reason": "KubeletReady" if node.ready else "NodeStatusUnknown",
+                    "message": "kubelet is posting ready status"
+                    if node.ready
+                    else "Kubelet stopped posting node status.",
                     "lastHeartbeatTime": _HEARTBEAT,
                     "lastTransitionTime": _CREATED,
                 }
@@ -224,7 +227,48 @@ def apis_document(spec: ClusterSpec) -> dict[str, Any]:
     served = list(_SERVED) + [
         f"{r['group']}/{r['version']}" for r in spec.deprecated_requests if r.get("group")
     ]
+    if spec.patches_status != 404:  # the ResourcePatch API is installed
+        served.append(PATCH_GROUP_VERSION)
     return group_list(served)
+
+
+PATCH_GROUP_VERSION = "operator.alauda.io/v1alpha1"
+PATCHES_PATH = f"/apis/{PATCH_GROUP_VERSION}/resourcepatches"
+
+
+def patch_items(spec: ClusterSpec) -> list[dict[str, Any]]:
+    """The cluster's own ResourcePatches, shaped as the vendor's (PLATFORM.md 8.1)."""
+    items = []
+    for patch in spec.resource_patches:
+        metadata: dict[str, Any] = {
+            "name": patch["name"],
+            "uid": uid_for(f"{spec.name}/resourcepatch/{patch['name']}"),
+            "resourceVersion": "1",
+            "creationTimestamp": _CREATED,
+        }
+        if patch.get("exempt_for"):
+            metadata["annotations"] = {"config.cpaas.io/exempt-for-ver": patch["exempt_for"]}
+        target = {
+            "apiVersion": "apps/v1",
+            "kind": patch.get("kind", "Deployment"),
+            "name": patch.get("target", "some-component"),
+        }
+        if patch.get("namespace"):
+            target["namespace"] = patch["namespace"]
+        items.append(
+            {
+                "apiVersion": PATCH_GROUP_VERSION,
+                "kind": "ResourcePatch",
+                "metadata": metadata,
+                "spec": {
+                    "release": patch.get("release", "4.2.3"),
+                    "target": target,
+                    "jsonPatch": [{"op": "add", "path": "/spec/replicas", "value": 3}],
+                },
+                "status": {"phase": "Applied"},
+            }
+        )
+    return items
 
 
 def group_list(group_versions: Iterable[str]) -> dict[str, Any]:
@@ -266,6 +310,12 @@ def metrics_text(spec: ClusterSpec) -> bytes:
             for key in ("group", "removed_release", "resource", "subresource", "version")
         )
         family.append(f"apiserver_requested_deprecated_apis{{{labels}}} 1")
+    started = time.time() - spec.uptime_hours * 3600
+    family += [
+        "# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.",
+        "# TYPE process_start_time_seconds gauge",
+        f"process_start_time_seconds {started:.2f}",
+    ]
     half = _padding(spec.metrics_padding // 2, spec.name)
     return half + ("\n".join(family) + "\n").encode() + half
 

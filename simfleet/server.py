@@ -329,6 +329,24 @@ class LoopServer:
             body = responses.metrics_text(spec)
             await _send(writer, 200, body, "text/plain; version=0.0.4; charset=utf-8", keep)
             return keep
+        if path == responses.PATCHES_PATH:
+            if spec.patches_status != 200:
+                message = (
+                    'resourcepatches.operator.alauda.io is forbidden: User "simfleet-admin" '
+                    'cannot list resource "resourcepatches" in API group "operator.alauda.io" '
+                    "at the cluster scope"
+                    if spec.patches_status == 403
+                    else _NOT_FOUND
+                )
+                await _send_status(writer, spec.patches_status, message, keep)
+                return keep
+            limit = int(request.query.get("limit") or 0)
+            page = responses.list_page(
+                responses.patch_items(spec), limit, request.query.get("continue", "")
+            )
+            head = {"apiVersion": responses.PATCH_GROUP_VERSION, "kind": "ResourcePatchList"}
+            await _send_json(writer, 200, {**head, **page}, keep)
+            return keep
         if path == "/apis/policy/v1/poddisruptionbudgets":
             limit = int(request.query.get("limit") or 0)
             page = responses.list_page(

@@ -51,6 +51,7 @@ class NodeSpec:
     container_runtime: str | None = None
     os_image: str | None = None
     kernel_version: str | None = None
+    ready: bool = True  # its Ready condition
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,13 @@ class ClusterSpec:
     metrics_padding: int = 64_000  # bytes of other metric families around the family
     # PodDisruptionBudgets: {namespace, name, allowed, expected}.
     pdbs: Sequence[Mapping[str, Any]] = ()
+    # The API server's uptime, as /metrics reports it (process_start_time_seconds).
+    uptime_hours: float = 720.0
+    # Its own ResourcePatches (operator.alauda.io/v1alpha1, cluster-scoped):
+    # {name, kind, namespace, target, exempt_for}; patches_status 403 (RBAC) or 404 (the
+    # ResourcePatch API is not installed).
+    resource_patches: Sequence[Mapping[str, str]] = ()
+    patches_status: int = 200
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
@@ -108,6 +116,7 @@ class ClusterSpec:
             object.__setattr__(self, "node_items", tuple(self.node_items))
         object.__setattr__(self, "deprecated_requests", tuple(self.deprecated_requests))
         object.__setattr__(self, "pdbs", tuple(self.pdbs))
+        object.__setattr__(self, "resource_patches", tuple(self.resource_patches))
 
     @property
     def reported_major_minor(self) -> tuple[str, str]:

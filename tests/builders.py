@@ -22,7 +22,7 @@ from scanner.rules.context import (
     scan_context,
     target_release,
 )
-from scanner.versions import parse_git_version
+from scanner.versions import parse_git_version, parse_platform_version
 
 POLICY: Policy = load_policy()
 RUN = Run("1.0.0", "2025-01-01T00:00:00Z", {"host": "ci"}, duration_seconds=1.5)
@@ -33,8 +33,9 @@ def ctx(
 ) -> EvaluationContext:
     """The context of an upgrade scan to ``target`` from ``current`` (None: not known)."""
     release = target_release(policy, target)
-    known = resolve_current(policy, release, current, None) if current else Current()
-    return scan_context(policy, release, known)
+    version = parse_platform_version(target)
+    known = resolve_current(policy, release, current, None, version) if current else Current()
+    return scan_context(policy, release, known, version=version)
 
 
 def onboarding(target: str = "4.3") -> EvaluationContext:

@@ -357,6 +357,7 @@ def test_webhook_posts_the_summary_of_the_json_report(
     assert [f["id"] for f in payload["blockers"][1]["findings"]] == [
         "runtime/<img src=x onerror=alert(1)>|pipe",
         "window/<img src=x onerror=alert(1)>|pipe",
+        "resource-patch/<img src=x onerror=alert(1)>|pipe/coredns-|tune",
     ]
     assert set(payload["blockers"][0]["findings"][0]) == {"id", "message"}
 

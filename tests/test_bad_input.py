@@ -143,8 +143,8 @@ CASES = (
          "releases; did you mean 'releases'?)"),
     Case("policy", "typo-release-key.yaml",
          "policy {path}: releases.4.3: unknown key 'compatible_minor' (expected "
-         "compatible_minors, new_cluster_kubernetes, rule, upgrade_from, onboarding or notes; "
-         "did you mean 'compatible_minors'?)"),
+         "compatible_minors, new_cluster_kubernetes, rule, upgrade_from, onboarding, notes, "
+         "rejected_runtimes or manual_checks; did you mean 'compatible_minors'?)"),
     Case("policy", "wrong-type.yaml",
          "policy {path}: skew.max_minors_behind: expected a whole number of 0 or more, got the "
          "string 'three'"),

@@ -23,7 +23,8 @@ from scanner.platform.match import match_coverage, match_records, with_discovere
 from scanner.render.platform_text import current_text, preflight_text
 from scanner.report import ClusterResult, PlatformSection, Report
 from scanner.rules.context import Current, resolve_current, scan_context, target_release
-from scanner.rules.platform import preflight_rules, record_mismatch_rule
+from scanner.rules.gate import preflight_rules
+from scanner.rules.platform import record_mismatch_rule
 from scanner.versions import parse_git_version
 from tests.render.dataset import canonical_report
 

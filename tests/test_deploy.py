@@ -25,6 +25,7 @@ import yaml
 import scanner
 from scanner.cli import cli
 from scanner.inputs.kubeconfig import load_kubeconfigs
+from scanner.platform.catalogue import READS, Read
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 ROOT = DEPLOY.parent
@@ -39,30 +40,28 @@ GLOBAL_BY_HAND = ["secret-example.yaml"]
 WORKLOAD_FILES = ["workload-cluster-reader.yaml"]
 PLATFORM_NAMESPACES = {"cpaas-system", "kube-system"}  # exist already; not ours to create
 CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding"}
-# Exactly what the scanner reads: discovery lists the three cluster kinds and gets one object.
-GLOBAL_GRANTS = {
-    "cluster: get /version",
-    "cluster: get /metrics",
-    "cluster: list nodes",
-    "cluster: list poddisruptionbudgets.policy",
-    "cluster: list clusters.platform.tkestack.io",
-    "cluster: list tenantcontrolplanes.kamaji.clastix.io",
-    "cluster: list moduleinfoes.cluster.alauda.io",
-    "cluster: list clustermodules.cluster.alauda.io",
-    "cluster: get productbases.product.alauda.io/base",
-    "cluster: list resourcepatches.config.alauda.io",
-    "cpaas-system: list clusters.cluster.x-k8s.io",
-    "cpaas-system: list clusterversionshadows.config.alauda.io",
-    "cpaas-system: get configmaps/admin-acks",
-    "cpaas-system: get configmaps/admin-gates",
-    "cpaas-system: get configmaps/cvo-config",
-}
+# Every cluster: the API server version, /metrics (plans), nodes, disruption budgets (plans)
+# and the cluster's own ResourcePatches (cluster-scoped).
 WORKLOAD_GRANTS = {
     "cluster: get /version",
     "cluster: get /metrics",
     "cluster: list nodes",
     "cluster: list poddisruptionbudgets.policy",
+    "cluster: list resourcepatches.operator.alauda.io",
 }
+
+
+def _grant(read: Read) -> str:
+    scope = read.namespace or "cluster"
+    verb = "get" if read.name else "list"
+    target = read.resource.label() + (f"/{read.name}" if read.name else "")
+    return f"{scope}: {verb} {target}"
+
+
+# The global cluster: what every cluster grants, and each read of platform discovery as the
+# catalogue declares it (a list, or a get of one named object), nothing more.
+GLOBAL_GRANTS = WORKLOAD_GRANTS | {_grant(read) for read in READS}
+
 
 Obj = dict[str, Any]
 
@@ -310,9 +309,16 @@ def grants(objs: list[Obj], account: str, namespace: str) -> set[str]:
 
 def test_global_account_may_read_exactly_what_a_scan_needs() -> None:
     assert grants(global_objects(), APP, APP) == GLOBAL_GRANTS
+    # The catalogue's labels are the grant's spelling: a sample written out by hand.
+    assert "cpaas-system: get configmaps/admin-acks" in GLOBAL_GRANTS
+    assert (
+        "cluster: get etcdbackupconfigurations.enhancement.cluster.alauda.io/etcd-backup-default"
+        in GLOBAL_GRANTS
+    )
+    assert "cpaas-system: list clusterversionshadows.config.alauda.io" in GLOBAL_GRANTS
 
 
-def test_workload_reader_may_read_version_and_nodes_only() -> None:
+def test_workload_reader_may_read_what_every_cluster_is_asked_only() -> None:
     assert grants(workload_objects(), "upgrade-scanner-reader", "kube-system") == WORKLOAD_GRANTS
 
 

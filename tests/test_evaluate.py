@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -13,6 +14,7 @@ from scanner.errors import PolicyError, UsageError
 from scanner.evaluate import status_of, verdict_of
 from scanner.evaluate.modes import STANDARD_EXIT, OnboardingMode
 from scanner.exitcodes import ExitCode
+from scanner.inputs.policy import load_policy
 from scanner.inputs.targets import Target
 from scanner.model import (
     ErrorCategory,
@@ -217,12 +219,49 @@ def test_latest_requires_from() -> None:
 def test_scan_context_refusals() -> None:
     with pytest.raises(UsageError, match=r"^--target 3\.18: this policy gives 3\.18 no upgrade"):
         ctx("3.18", None)
-    with pytest.raises(UsageError, match=r"^--from 4\.3 is the same as --target 4\.3"):
+    with pytest.raises(UsageError, match=r"^--from 4\.3 is the same as --target 4\.3;"):
+        ctx("v4.3", "4.3")
+    with pytest.raises(UsageError, match=r"^--from 4\.3\.2 and --target 4\.3 are the same release"):
         ctx("v4.3", "4.3.2")
+    with pytest.raises(UsageError, match=r"^--from 4\.3 is newer than --target 4\.2: a platform"):
+        ctx("4.2", "4.3")
+    with pytest.raises(UsageError, match=r"^--from 4\.2\.2 is newer than --target 4\.2\.1"):
+        ctx("4.2.1", "4.2.2")
     with pytest.raises(PolicyError, match=r"^unknown platform version '5\.0'"):
         ctx("4.3", "5.0")
     window = ctx("v4.3.1", None)
-    assert (window.target.version, window.from_release) == ("4.3", None)
+    assert (window.target.version, window.target_text, window.from_release) == (
+        "4.3",
+        "4.3.1",
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("target", "current", "goal"),
+    [("4.2.1", "4.2.0", "1.33"), ("4.1.3", "4.1.0", "1.32"), ("4.0.2", "4.0.1", "1.31")],
+)
+def test_a_patch_upgrade_is_judged_by_its_own_release(target: str, current: str, goal: str) -> None:
+    """A release is an upgrade source of itself: the vendor's "Upgrading from 4.0" (every
+    workload cluster on 1.31), "Upgrading from 4.1" (1.32) and 4.2.0 -> 4.2.1 (1.33)."""
+    context = ctx(target, current)
+    assert (context.target_text, context.from_text, context.patch_upgrade) == (
+        target,
+        current,
+        True,
+    )
+    path = only(judge(GLOBAL, seen("global", "v1.33.7-4"), context), "upgrade-path")
+    assert path.severity is Severity.INFO
+    assert path.message.startswith(f"{current} -> {target} is a patch upgrade within ")
+    assert evaluate(f"v{goal}.4", context=context).status is Status.PASS
+    behind = evaluate("v1.29.9", context=context)
+    assert only(behind, "latest").message.startswith(f"Kubernetes 1.29 is not on {goal}")
+
+
+def test_a_patch_upgrade_of_a_window_release_keeps_the_window() -> None:
+    context = ctx("4.3.2", "4.3.1")
+    assert evaluate("v1.31.2", context=context).status is Status.PASS
+    assert rules(evaluate("v1.30.2", context=context)) == ["window"]
 
 
 # --- upgrade path of the global cluster ----------------------------------------------------
@@ -246,13 +285,22 @@ def test_upgrade_path_unsupported_suggests_a_hop() -> None:
 
 
 def test_upgrade_path_without_route() -> None:
-    result = judge(GLOBAL, seen("global", "v1.28.3"), ctx("4.2", "4.3"))
+    policy = load_policy(str(Path(__file__).parent.parent / "fixtures" / "policy" / "minimal.yaml"))
+    with_5 = replace(POLICY, releases={**POLICY.releases, "5.0": policy.releases["5.0"]})
+    result = judge(GLOBAL, seen("global", "v1.28.3"), ctx("5.0", "4.2", with_5))
     finding = only(result, "upgrade-path")
     assert finding.message == (
-        "4.3 -> 4.2 is not supported; supported sources 4.0, 4.1 (the current version given "
-        "with --from)"
+        "4.2 -> 5.0 is not supported; supported sources 4.3 (the current version given with --from)"
     )
-    assert finding.remediation == "this policy has no supported route from 4.3 to 4.2"
+    assert finding.remediation == (
+        "upgrade the global cluster 4.2 -> 4.3 -> 5.0, one supported hop at a time; scan the "
+        "first hop with --from 4.2 --target 4.3"
+    )
+    alone = replace(with_5, releases={k: v for k, v in with_5.releases.items() if k != "4.3"})
+    lonely = only(
+        judge(GLOBAL, seen("global", "v1.28.3"), ctx("5.0", "4.2", alone)), "upgrade-path"
+    )
+    assert lonely.remediation == "this policy has no supported route from 4.2 to 5.0"
 
 
 def test_upgrade_path_not_verified_without_from() -> None:
@@ -414,10 +462,27 @@ def test_docker_runtime_blocks_any_role() -> None:
             f"runtime/{target.context}/docker",
             "runtime",
             Severity.BLOCKER,
-            "3 nodes run docker://20.10.24; the platform's upgrade preflight rejects the "
+            "3 nodes run docker://20.10.24; the platform's 4.3 upgrade preflight rejects the "
             "Docker runtime",
             "migrate those nodes to containerd",
         )
+
+
+@pytest.mark.parametrize(("target", "current"), [("4.2", "4.1"), ("4.1", "4.0"), ("4.0", "3.18")])
+def test_docker_before_43_is_an_info_naming_43(target: str, current: str) -> None:
+    """DockerRuntimeUnsupported is a 4.3 check; 4.0 and 4.1 create Docker clusters through
+    cri-dockerd: before 4.3 a Docker node is worth knowing, not a blocker."""
+    runtimes = {"docker://20.10.24": 1, "containerd://1.7.22": 2}
+    latest = {"4.1": "v1.32.2", "4.0": "v1.31.2", "3.18": "v1.30.2"}[current]
+    result = judge(workload(), seen("wl", latest, runtimes=runtimes), ctx(target, current))
+    assert result.status is Status.PASS
+    info = only(result, "runtime")
+    assert info.id == "runtime/wl/docker" and info.severity is Severity.INFO
+    assert info.message == (
+        f"1 node runs docker://20.10.24; fine for {target}, but the platform's 4.3 upgrade "
+        "preflight rejects the Docker runtime"
+    )
+    assert info.remediation == "migrate those nodes to containerd before the upgrade to 4.3"
 
 
 def test_nodes_unavailable_is_a_warning_not_unknown() -> None:

@@ -45,12 +45,15 @@ def test_in_cluster_global_and_kubeconfig_workloads(
     in_cluster = report["clusters"][0]
     assert in_cluster["version"]["git_version"] == "v1.34.5-1"
     assert in_cluster["recorded_version"] == "v1.34.5-1"  # matched to its record by URL
-    # The demo platform's preflight has a check in Retry (a warning) and a gate for 4.3 is
-    # not acknowledged (a blocker on the global cluster).
+    # The demo platform's preflight has a check in Retry (a warning), a gate for 4.3 is not
+    # acknowledged (a blocker on the global cluster), its newest etcd backup is 30 hours old
+    # and a node's certificate request is pending (warnings).
     assert in_cluster["status"] == "BLOCKED", in_cluster
     assert {f["id"] for f in in_cluster["findings"] if f["severity"] != "info"} == {
         "preflight/workload-clusters-ready",
         "admin-gate/ack-4.3-ingress-nginx-retirement",
+        "etcd-backup/in-cluster",
+        "pending-csr/in-cluster",
     }
     assert demo_fleet.fleet.token("global") not in result.out
 

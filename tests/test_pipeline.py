@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.collect import PlanGoal, Progress
+from scanner.collect import Asks, Progress
 from scanner.errors import UsageError
 from scanner.inputs.selection import Selection
 from scanner.inputs.targets import Target
@@ -30,16 +30,16 @@ class FakeCollect:
     """Answers from a table; records every call (targets, whether a plan goal was given)."""
 
     versions: dict[str, str]
-    calls: list[tuple[list[str], PlanGoal | None]] = field(default_factory=list)
+    calls: list[tuple[list[str], Asks]] = field(default_factory=list)
     log: list[str] | None = None
 
     def __call__(
         self,
         targets: Sequence[Target],
-        plan_goal: PlanGoal | None = None,
+        asks: Asks | None = None,
         progress: Progress | None = None,
     ) -> list[Observation]:
-        self.calls.append(([t.context for t in targets], plan_goal))
+        self.calls.append(([t.context for t in targets], asks or Asks()))
         if self.log is not None:
             self.log.append("collect")
         return [
@@ -82,15 +82,17 @@ def test_an_upgrade_collects_once_with_discovery_beside(kubeconfig: Path) -> Non
     assert (report.target, report.from_version, report.verdict) == ("4.3", "4.2", "NOT_READY")
     assert report.platform is not None
     assert report.platform.current_version_source is CurrentSource.FLAG
-    goal = collect.calls[0][1]
+    asks = collect.calls[0][1]
+    goal = asks.plan_goal
     assert goal is not None  # plans on: only clusters that must move are asked the plan reads
     assert goal(parse_git_version("v1.30.4")) and not goal(parse_git_version("v1.33.2"))
+    assert asks.patches  # every cluster is asked for its own resource patches
 
 
 def test_no_plan_asks_no_plan_reads(kubeconfig: Path) -> None:
     collect = FakeCollect(VERSIONS)
     report = Pipeline(collect).run(request(kubeconfig, Upgrade("4.3", "4.2", plans=False)))
-    assert collect.calls[0][1] is None
+    assert collect.calls[0][1].plan_goal is None
     assert all(c.plan is None for c in report.clusters)
 
 
@@ -102,7 +104,7 @@ def test_a_latest_target_waits_for_the_current_version_before_collecting(
     discover = FakeDiscover(Discovery(current_version="v4.1.0", read=frozenset({"x"})), log=log)
     report = Pipeline(collect, discover).run(request(kubeconfig, Upgrade("4.2")))
     assert log[:2] == ["discovery", "collect"]
-    assert report.from_version == "4.1"
+    assert report.from_version == "4.1.0"
     assert report.platform is not None
     assert report.platform.current_version_source is CurrentSource.GLOBAL_CLUSTER
 
@@ -118,8 +120,9 @@ def test_a_latest_target_without_a_current_version_collects_nothing(kubeconfig: 
 def test_discovery_off_starts_none_and_says_so(kubeconfig: Path) -> None:
     discover = FakeDiscover(Discovery())
     kind = Upgrade("4.3", discovery=False)
-    report = Pipeline(FakeCollect(VERSIONS), discover).run(request(kubeconfig, kind))
-    assert discover.started == []
+    collect = FakeCollect(VERSIONS)
+    report = Pipeline(collect, discover).run(request(kubeconfig, kind))
+    assert discover.started == [] and not collect.calls[0][1].patches
     assert report.platform is not None
     assert report.platform.notes == ("platform discovery turned off (--no-discovery)",)
 
@@ -147,7 +150,8 @@ def test_onboarding_is_the_same_pipeline_with_its_own_exit_codes(kubeconfig: Pat
     assert (inside.verdict, inside.exit_code) == (Verdict.READY, 0)
     collect = FakeCollect({**VERSIONS, "old": "v1.36.0"})
     outside = Pipeline(collect).run(request(kubeconfig, Onboarding("4.3")))
-    assert collect.calls[0] == (["global", "ok", "old"], None)  # every context, no plan reads
+    # every context, no plan reads, no platform reads
+    assert collect.calls[0] == (["global", "ok", "old"], Asks())
     assert (outside.verdict, outside.exit_code) == (Verdict.NOT_READY, 1)
     assert [c.status for c in outside.clusters][-1] is Status.BLOCKED
 
@@ -157,7 +161,7 @@ def test_plan_to_labels_its_target_and_asks_for_plans_below_it(kubeconfig: Path)
     report = Pipeline(collect).run(request(kubeconfig, PlanTo((1, 34))))
     assert report.target == "kubernetes-1.34"
     assert report.metadata["plan_to"] == "1.34"
-    goal = collect.calls[0][1]
+    goal = collect.calls[0][1].plan_goal
     assert goal is not None and goal(parse_git_version("v1.33.9"))
     assert not goal(parse_git_version("v1.34.0"))
     moving = [c.context for c in report.clusters if c.plan is not None]

@@ -206,9 +206,8 @@ def test_each_problem_lands_at_its_step() -> None:
         "removed-api/c/policy/v1beta1/podsecuritypolicies",
         "removed-api/c/batch/v1beta1/cronjobs",
         "path-skew/c/1.22",  # 1.22 is 2 behind at most (older than 1.25): outside at 1.25
-        "path-runtime/c",
         "drain-blocker/c/payments/ledger",
-    }
+    }  # no path-runtime: on 1.24 already, its Docker node runs cri-dockerd
     assert at["1.26"] == {"path-skew/c/1.23"}
     assert at["1.27"] == {"removed-api/c/example.com/v1alpha1/widgets"}  # the metric's label
     assert at["1.29"] == {"removed-api/c/flowcontrol.apiserver.k8s.io/v1beta2/flowschemas"}
@@ -219,7 +218,33 @@ def test_each_problem_lands_at_its_step() -> None:
     )
     psp = next(f for f in plan.findings if f.id.endswith("podsecuritypolicies"))
     assert "no replacement API" in psp.remediation and "#psp-v125" in psp.remediation
-    assert plan.blockers == 7 and plan.notes == ()
+    assert plan.blockers == 6 and plan.notes == ()
+
+
+@pytest.mark.parametrize(
+    ("version", "path", "at"),
+    [
+        ("v1.23.17", ("1.24", "1.25"), "1.24"),  # dockershim: cannot cross 1.24
+        ("v1.22.9", ("1.23", "1.24"), "1.24"),
+        ("v1.24.17", ("1.25", "1.26"), None),  # past 1.24: cri-dockerd, nothing to cross
+        ("v1.32.4", ("1.33", "1.34"), None),  # the case: no "cannot cross 1.24"
+    ],
+)
+def test_docker_nodes_block_a_path_only_across_1_24(
+    version: str, path: tuple[str, ...], at: str | None
+) -> None:
+    obs = Observation(
+        "c",
+        version=parse_git_version(version),
+        nodes=NodeSummary(2, {version: 2}, {"docker://20.10.24": 1, "containerd://1.7": 1}),
+        plan_inputs=PlanInputs(requested=(), served=frozenset({"v1"}), budgets=()),
+    )
+    plan = build_plan("c", obs, path, load_removals(), load_policy())
+    found = {step.to: [f for f in step.findings if f.rule == "path-runtime"] for step in plan.steps}
+    assert [step for step, runtime in found.items() if runtime] == ([at] if at else [])
+    if at:
+        message = found[at][0].message
+        assert message.startswith("1 node on docker://20.10.24 runs dockershim")
 
 
 def test_unreadable_metrics_is_usage_unknown_never_none() -> None:

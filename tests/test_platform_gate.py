@@ -1,7 +1,8 @@
 """The platform's own upgrade gate (SPEC 8), against a simulated platform through the real
 kubernetes client: recorded clusters scanned through the platform proxy, per-cluster
-ClusterVersionShadows, extensions, cluster modules, admin gates, resource patches, the
-checks disabled in cvo-config and the ProductBase version of platforms before 4.3.
+ClusterVersionShadows, extensions, cluster modules, admin gates, every cluster's own
+resource patches (direct and through the proxy), the checks disabled in cvo-config and the
+ProductBase version of platforms before 4.3.
 
 The fleet's global cluster ``g`` serves the platform (its shadow group is not the documented
 one: it must be found by API discovery) and the proxy; ``g-old`` is a 4.1 platform with a
@@ -10,6 +11,7 @@ ProductBase and no shadows; ``g-locked`` answers 403 to every new read.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +27,8 @@ from simfleet.platform import PlatformCluster, PlatformSpec
 from tests.conftest import CliResult, RunningFleet, validate_report
 
 PASSED = [{"name": "VersionUpgradePath", "policy": "Always", "state": "Passed"}]
-OBSERVED = "2025-06-01T11:57:00Z"
+# Observed an hour ago: recent, so no preflight here is stale (tests/test_procedure.py).
+OBSERVED = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def shadow(*checks: dict[str, str], **status: Any) -> dict[str, Any]:
@@ -85,6 +88,7 @@ GATE = PlatformSpec(
                 {
                     "module": "moving",
                     "version": "v4.1.0",
+                    "target": "v4.2.0",
                     "phase": "Upgrading",
                     "transit": "v4.2.0",
                 },
@@ -112,7 +116,7 @@ GATE = PlatformSpec(
     current={"version": "4.2.3"},
     preflight=PASSED,
     shadow_group="upgrade.alauda.io/v1beta1",
-    patch_group="ops.cpaas.io/v1",
+    observed_at=OBSERVED,
     cvo_disabled=("PlatformLicense", "ClusterVersionUpgradeable"),
     gates={
         "ack-4.3-acked": "already acknowledged",
@@ -121,11 +125,11 @@ GATE = PlatformSpec(
         "plain-gate": "a gate without a version",
     },
     acks={"ack-4.3-acked": "true", "plain-gate": "false"},
-    resource_patches=(
-        {"namespace": "cpaas-system", "name": "p-exempt", "exempt_for": "4.3.0"},
-        {"namespace": "cpaas-system", "name": "p-old", "exempt_for": "4.2.0"},
-        {"namespace": "kube-system", "name": "p-none"},
-    ),
+)
+GLOBAL_PATCHES = (
+    {"name": "p-exempt", "namespace": "cpaas-system", "target": "alb", "exempt_for": "4.3.0"},
+    {"name": "p-old", "namespace": "cpaas-system", "target": "alb", "exempt_for": "4.2.0"},
+    {"name": "p-none", "namespace": "kube-system", "target": "coredns"},
 )
 OLD = PlatformSpec(
     clusters=(PlatformCluster("g-old", version="v1.32.4"),),
@@ -134,7 +138,7 @@ OLD = PlatformSpec(
 )
 NEW_READS = (
     "clusterversionshadows", "productbase", "moduleinfoes", "clustermodules",
-    "resourcepatches", "cvo-config", "admin-gates", "admin-acks",
+    "etcd-backup", "certificatesigningrequests", "cvo-config", "admin-gates", "admin-acks",
 )  # fmt: skip
 LOCKED = PlatformSpec(
     clusters=(PlatformCluster("g-locked", version="v1.34.5-1"),), forbidden=NEW_READS
@@ -144,10 +148,20 @@ WORKLOADS = ("w-ok", "w-failed", "w-stalled", "w-noresult", "w-noshadow", "w-ext
 
 
 def fleet_specs() -> list[ClusterSpec]:
+    hidden_patch = ({"name": "p-hidden", "namespace": "kube-system", "target": "coredns"},)
     return [
-        ClusterSpec("g", "v1.34.5-1", node_count=1, platform=GATE),
+        ClusterSpec("g", "v1.34.5-1", node_count=1, platform=GATE, resource_patches=GLOBAL_PATCHES),
         *(ClusterSpec(name, "v1.33.2-1", node_count=1) for name in WORKLOADS),
-        *(ClusterSpec(name, "v1.32.6-3", node_count=2) for name in HIDDEN),
+        # hidden-0 has a patch of its own: judged through the platform proxy.
+        *(
+            ClusterSpec(
+                name,
+                "v1.32.6-3",
+                node_count=2,
+                resource_patches=hidden_patch if name == "hidden-0" else (),
+            )
+            for name in HIDDEN
+        ),
         ClusterSpec("hidden-down", "v1.32.6-3", failure=Failure.REFUSED),
         ClusterSpec("g-old", "v1.32.4", node_count=1, platform=OLD),
         ClusterSpec("g-locked", "v1.34.5-1", node_count=1, platform=LOCKED),
@@ -224,7 +238,8 @@ def test_recorded_clusters_without_a_context_are_scanned_through_the_proxy(
         assert hidden["server"] == f"{proxy}/kubernetes/{name}"
         assert hidden["version"]["git_version"] == "v1.32.6-3"  # a live answer
         assert hidden["nodes"]["count"] == 2
-        assert hidden["status"] == "PASS", hidden["findings"]
+        # hidden-0's own resource patch blocks it (next test); the others pass.
+        assert hidden["status"] == ("BLOCKED" if name == "hidden-0" else "PASS"), hidden
         assert hidden["recorded_version"] == "v1.32.6-3"
     down = clusters["hidden-down"]
     assert down["source"] == "platform-proxy" and down["status"] == "UNKNOWN"
@@ -339,7 +354,8 @@ def test_the_shadow_group_is_found_by_api_discovery(gate_fleet: RunningFleet) ->
     found = discover(selected.global_target, CollectOptions(timeout=3))
     assert set(found.controllers) >= {"g", "w-ok", "w-failed"} - {"g"}
     assert found.current_version == "4.2.3"
-    assert found.resource_patches is not None and len(found.resource_patches) == 3
+    assert found.etcd_backup is None and "not found" in found.etcd_backup_problem
+    assert found.pending_csrs == 0
 
 
 def test_disabled_checks_are_in_every_report(
@@ -374,7 +390,7 @@ def test_productbase_gives_the_current_version_before_43(
     )  # fmt: skip
     report = json.loads(result.out)
     platform = report["platform"]
-    assert platform["current_version"] == "4.1"
+    assert platform["current_version"] == "4.1.2"
     assert platform["current_version_source"] == "productbase"
     assert platform["discovered_version"] == "v4.1.2"
     # 4.1 is a supported source of 4.3: the path is verified from the ProductBase version.
@@ -396,6 +412,10 @@ def test_extensions_cluster_modules_and_phase(full: dict[str, Any]) -> None:
     clusters = by_context(full)
     ext = clusters["w-ext"]
     assert ids(ext) == {"extension/w-ext/stuck": "blocker", "extension/w-ext/moving": "warning"}
+    moving = next(f for f in ext["findings"] if f["id"] == "extension/w-ext/moving")
+    assert (
+        "between versions (runs v4.1.0, wants v4.2.0, moving through v4.2.0)" in (moving["message"])
+    )
     inventory = {e["module"]: e for e in ext["extensions"]}
     assert set(inventory) == {"ok-mod", "moving", "stuck"}
     assert inventory["moving"]["transit_version"] == "v4.2.0"
@@ -417,20 +437,37 @@ def test_gates_and_resource_patches_block_the_global_cluster(full: dict[str, Any
     assert ids(found) == {
         "admin-gate/ack-4.3-open": "blocker",
         "admin-gate/plain-gate": "blocker",  # "false" is no acknowledgement
-        "resource-patch/cpaas-system/p-old": "blocker",
-        "resource-patch/kube-system/p-none": "blocker",
+        "resource-patch/g/p-old": "blocker",
+        "resource-patch/g/p-none": "blocker",
     }
     gate = next(f for f in found["findings"] if f["id"] == "admin-gate/ack-4.3-open")
     assert gate["remediation"].endswith(
         "kubectl -n cpaas-system patch configmap admin-acks --type=merge "
         """-p '{"data":{"ack-4.3-open":"true"}}'"""
     )
-    patch = next(f for f in found["findings"] if f["id"] == "resource-patch/kube-system/p-none")
-    assert "config.cpaas.io/exempt-for-ver=4.3.0" in patch["remediation"]
+    patch = next(f for f in found["findings"] if f["id"] == "resource-patch/g/p-none")
+    assert patch["message"] == (
+        "resource patch p-none (patches Deployment kube-system/coredns) is not exempted for 4.3"
+    )
+    assert patch["remediation"].endswith(
+        "annotate resourcepatches p-none config.cpaas.io/exempt-for-ver=4.3.0 --overwrite"
+    )
     gates = {g["key"]: g for g in full["platform"]["gates"]}
     assert gates["ack-4.4-kubernetes-1.35-kernel-update"]["applies"] is False
     assert gates["ack-4.3-acked"]["acknowledged"] is True
-    assert full["platform"]["resource_patches"] == 3
+    assert full["platform"]["resource_patches"] == 4  # g's three and hidden-0's one
+
+
+def test_a_workload_clusters_patches_are_judged_through_the_platform_proxy(
+    full: dict[str, Any], gate_fleet: RunningFleet
+) -> None:
+    hidden = by_context(full)["hidden-0"]
+    assert hidden["source"] == "platform-proxy" and hidden["status"] == "BLOCKED"
+    assert ids(hidden) == {"resource-patch/hidden-0/p-hidden": "blocker"}
+    fix = next(f["remediation"] for f in hidden["findings"] if f["rule"] == "resource-patch")
+    proxy = gate_fleet.fleet.proxy_url
+    assert f"kubectl --server {proxy}/kubernetes/hidden-0 annotate resourcepatches p-hidden" in fix
+    assert [p["name"] for p in hidden["resource_patches"]] == ["p-hidden"]
 
 
 # -- reads that fail are notes, never failures and never passes ----------------------------
@@ -446,7 +483,8 @@ def test_forbidden_new_reads_are_notes_naming_the_rbac_file(
     assert len(forbidden) == len(NEW_READS)
     assert all("deploy/rbac.yaml" in n for n in forbidden)
     assert platform["disabled_checks"] is None and platform["gates"] is None
-    assert platform["resource_patches"] is None
+    assert platform["etcd_backup"] is None and platform["pending_csrs"] is None
+    assert "etcd-backup" in {m["id"] for m in report["manual_checks"]}  # never a pass
     w_ok = by_context(report)["w-ok"]
     assert w_ok["extensions"] is None and w_ok["upgrade_controller"] is None
     assert w_ok["status"] == "PASS"  # nothing read is nothing found, and says so in notes
@@ -463,11 +501,11 @@ def test_missing_api_discovery_falls_back_to_the_documented_groups() -> None:
             raise FetchError(ErrorCategory.AUTH, "HTTP 403 Forbidden", status=403)
 
     apis, notes = resolve_reads(NoApis(), READS)  # type: ignore[arg-type]
-    assert "resourcepatches" not in {api.key for api in apis}
     assert {"clusterversionshadows", "moduleinfoes", "productbase"} <= {a.key for a in apis}
+    assert len(apis) == len(READS)  # every read has a documented (or assumed) group
     assert notes == [
         "API discovery (GET /apis) failed (auth: HTTP 403 Forbidden); the documented "
-        "group/versions were tried; not read, their group is not published: resourcepatches"
+        "group/versions were tried"
     ]
 
 

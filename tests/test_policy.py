@@ -89,7 +89,12 @@ def test_bundled_onboarding_notes_skew_runtimes(policy: Policy) -> None:
         ),
     )
     assert policy.skew == SkewLimits(3, 2, (1, 25))
-    assert policy.blocked_runtimes == ("docker",)
+    # DockerRuntimeUnsupported is a 4.3 check: only 4.3 rejects Docker.
+    assert {v: r.rejected_runtimes for v, r in policy.releases.items()} == {
+        "4.3": ("docker",), "4.2": (), "4.1": (), "4.0": (), "3.18": (), "3.16": ()
+    }  # fmt: skip
+    assert policy.first_rejecting("docker", policy.release("4.1")) == policy.release("4.3")
+    assert policy.first_rejecting("docker", policy.release("4.3")) is None
     assert policy.id == "platform-k8s-support-matrix"
     assert policy.source.startswith("Vendor documentation: Kubernetes Support Matrix")
 
@@ -141,7 +146,9 @@ def test_release_unknown_lists_known(policy: Policy) -> None:
 def test_release_malformed(policy: Policy) -> None:
     with pytest.raises(PolicyError) as caught:
         policy.release("four")
-    assert str(caught.value) == "platform version 'four' is not of the form MAJOR.MINOR (e.g. 4.3)"
+    assert str(caught.value) == (
+        "platform version 'four' is not of the form MAJOR.MINOR[.PATCH] (e.g. 4.3, 4.2.1)"
+    )
 
 
 def test_upgrade_route(policy: Policy) -> None:
@@ -177,7 +184,7 @@ def test_minimal_fixture_loads() -> None:
     loaded = load_policy(FIXTURES / "minimal.yaml")
     assert loaded.known_versions == ("4.3", "5.0")
     assert loaded.release("5.0").rule == "window"
-    assert loaded.blocked_runtimes == ()
+    assert all(r.rejected_runtimes == () for r in loaded.releases.values())
 
 
 def test_typo_fixture_names_file_key_and_near_match() -> None:
@@ -222,7 +229,10 @@ def skew(**changes: Any) -> Edit:
     return lambda doc: doc["skew"].update(changes)
 
 
-RELEASE_KEYS = "compatible_minors, new_cluster_kubernetes, rule, upgrade_from, onboarding or notes"
+RELEASE_KEYS = (
+    "compatible_minors, new_cluster_kubernetes, rule, upgrade_from, onboarding, notes, "
+    "rejected_runtimes or manual_checks"
+)
 KNOWN = "3.16, 3.18, 4.0, 4.1, 4.2, 4.3"
 
 EDIT_ERRORS: list[tuple[Edit, str]] = [
@@ -373,7 +383,57 @@ EDIT_ERRORS: list[tuple[Edit, str]] = [
     ),
     (top(blocked_runtimes=["docker", "Docker"]), "blocked_runtimes: 'docker' is listed twice"),
     (top(blocked_runtimes="docker"), "blocked_runtimes: expected a list, got the string 'docker'"),
+    (
+        release("4.3", rejected_runtimes=["cri-o", "Cri-O"]),
+        "releases.4.3.rejected_runtimes: 'cri-o' is listed twice",
+    ),
+    (
+        release("4.3", manual_checks=[{"id": "x", "text": "t"}]),
+        "releases.4.3.manual_checks[0]: missing key 'source'",
+    ),
+    (
+        release("4.3", manual_checks=[{"id": "Bad Id", "text": "t", "source": "https://x"}]),
+        "releases.4.3.manual_checks[0].id: 'Bad Id' is not an id like minio-free-space",
+    ),
+    (
+        release("4.3", manual_checks=[{"id": "x", "text": "t", "source": "http://x"}]),
+        "releases.4.3.manual_checks[0].source: expected the https:// address the check is "
+        "taken from",
+    ),
+    (
+        release(
+            "4.3",
+            manual_checks=[
+                {"id": "x", "text": "t", "source": "https://x", "when": {"form": ["4.0"]}}
+            ],
+        ),
+        "releases.4.3.manual_checks[0].when: unknown key 'form' (expected from or modules; "
+        "did you mean 'from'?)",
+    ),
+    (
+        release(
+            "4.3",
+            manual_checks=[
+                {"id": "x", "text": "t", "source": "https://x"},
+                {"id": "x", "text": "u", "source": "https://y"},
+            ],
+        ),
+        "releases.4.3.manual_checks: id 'x' is listed twice",
+    ),
 ]
+
+
+def test_an_older_policy_rejects_runtimes_for_every_release(tmp_path: Path) -> None:
+    """A policy that lists blocked_runtimes once (before it was per release) still works: it
+    is every release's default."""
+    doc = yaml.safe_load(BUNDLED_TEXT)
+    for release_doc in doc["releases"].values():
+        release_doc.pop("rejected_runtimes", None)
+    doc["blocked_runtimes"] = ["docker"]
+    path = tmp_path / "old.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    loaded = load_policy(path)
+    assert all(r.rejected_runtimes == ("docker",) for r in loaded.releases.values())
 
 
 def write_edited(tmp_path: Path, edit: Edit) -> Path:

@@ -52,6 +52,22 @@ def timeout_option(help_text: str) -> Any:
     )
 
 
+class Duration(click.ParamType):
+    """``24h``, ``7d``: a whole number and a unit (s, m, h, d, w)."""
+
+    name = "duration"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from scanner.durations import parse_duration
+
+        if not isinstance(value, str):
+            return value
+        try:
+            return parse_duration(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
 TIMEOUT = timeout_option("Connect and read limit of each request and of an exec plugin.")
 NO_DISCOVERY = click.option(
     "--no-discovery",

@@ -122,6 +122,8 @@ def scan_request(opts: Mapping[str, Any], command_line: str) -> ScanCommand:
         from_version=opts["from_version"],
         discovery=discovery,
         plans=not opts["no_plan"],
+        max_preflight_age=opts["max_preflight_age"],
+        max_backup_age=opts["max_backup_age"],
     )
     run = RunRequest(
         kind=kind,

@@ -14,6 +14,7 @@ from scanner.cli.common import command_line
 from scanner.cli.options import (
     NO_DISCOVERY,
     POLICY,
+    Duration,
     attach_options,
     collect_option_group,
     output_options,
@@ -74,6 +75,22 @@ if TYPE_CHECKING:
     is_flag=True,
     help="No upgrade plans: do not ask the clusters that must move for /metrics, /apis and "
     "their disruption budgets.",
+)
+@click.option(
+    "--max-preflight-age",
+    type=Duration(),
+    default=defaults.MAX_PREFLIGHT_AGE,
+    show_default=True,
+    metavar="DURATION",
+    help="A platform preflight observed longer ago than this is stale (a warning).",
+)
+@click.option(
+    "--max-backup-age",
+    type=Duration(),
+    default=defaults.MAX_BACKUP_AGE,
+    show_default=True,
+    metavar="DURATION",
+    help="The newest successful etcd backup of the global cluster must be younger than this.",
 )
 @ui_options
 def scan(**opts: Any) -> int:

@@ -17,13 +17,14 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from scanner.collect.cluster import CollectOptions, KubeCollector, PlanGoal
+from scanner.collect.cluster import Asks, CollectOptions, KubeCollector, PlanGoal
 from scanner.inputs.targets import Target
 from scanner.kube.reader import BUDGET_MARGIN
 from scanner.model import ErrorCategory, Observation, ScanError
 
 __all__ = [
     "BUDGET_MARGIN",
+    "Asks",
     "CollectOptions",
     "Collector",
     "FleetCollector",
@@ -49,10 +50,10 @@ class FleetCollector:
     def __call__(
         self,
         targets: Sequence[Target],
-        plan_goal: PlanGoal | None = None,
+        asks: Asks | None = None,
         progress: Progress | None = None,
     ) -> list[Observation]:
-        kube = KubeCollector(self.options, plan_goal)
+        kube = KubeCollector(self.options, asks)
         try:
             return collect_all(
                 targets,

@@ -5,6 +5,7 @@ never "none"."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -18,6 +19,7 @@ from scanner.model import DeprecatedRequest, DisruptionBudget, PlanInputs
 
 METRICS_BODY_LIMIT = 256 << 20  # a large API server's /metrics is tens of MB; read streamed
 DEPRECATED_FAMILY = b"apiserver_requested_deprecated_apis{"
+START_TIME = b"process_start_time_seconds "  # the API server's start: usage counted since
 PDB_BODY_LIMIT = 32 << 20  # one page
 _LABEL = re.compile(rb'(\w+)="((?:[^"\\]|\\.)*)"')
 
@@ -26,7 +28,7 @@ def read_plan_inputs(reader: Reader) -> PlanInputs:
     """The plan's three reads at once, within the reader's deadline."""
     results = fan_out(
         {
-            "requested": lambda: requested_deprecated(reader),
+            "requested": lambda: requested_deprecated(reader),  # with the server's start
             "served": lambda: served_group_versions(api_groups(reader)),
             "budgets": lambda: disruption_budgets(reader),
         },
@@ -41,15 +43,34 @@ def read_plan_inputs(reader: Reader) -> PlanInputs:
             return None, f"{found.category.value}: {found.message}"
         return found, ""
 
-    requested, requested_error = part("requested")
+    metrics, requested_error = part("requested")
+    requested, since = metrics if metrics is not None else (None, None)
     served, served_error = part("served")
     budgets, budgets_error = part("budgets")
-    return PlanInputs(requested, requested_error, served, served_error, budgets, budgets_error)
+    return PlanInputs(
+        requested, requested_error, served, served_error, budgets, budgets_error, since
+    )
 
 
-def requested_deprecated(reader: Reader) -> tuple[DeprecatedRequest, ...]:
-    lines = reader.get_lines(METRICS_PATH, prefix=DEPRECATED_FAMILY, limit=METRICS_BODY_LIMIT)
-    return parse_deprecated(lines)
+def requested_deprecated(reader: Reader) -> tuple[tuple[DeprecatedRequest, ...], float | None]:
+    """The deprecated APIs clients requested, and since when the API server counted them
+    (its ``process_start_time_seconds``, from the same stream; None if it has none)."""
+    lines = reader.get_lines(
+        METRICS_PATH, prefix=(DEPRECATED_FAMILY, START_TIME), limit=METRICS_BODY_LIMIT
+    )
+    families = [line for line in lines if line.startswith(DEPRECATED_FAMILY)]
+    return parse_deprecated(families), parse_start_time(lines)
+
+
+def parse_start_time(lines: Sequence[bytes]) -> float | None:
+    for line in lines:
+        if line.startswith(START_TIME):
+            try:
+                value = float(line[len(START_TIME) :].split()[0])
+            except (ValueError, IndexError):
+                return None
+            return value if math.isfinite(value) and value > 0 else None
+    return None
 
 
 def parse_deprecated(lines: Sequence[bytes]) -> tuple[DeprecatedRequest, ...]:

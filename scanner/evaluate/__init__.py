@@ -106,19 +106,24 @@ def evaluate(
     verdict = verdict_of(clusters)
     duration, metadata = _timing(run, began)
     ctx = mode.ctx
+    section = platform.section if platform is not None else None
+    if section is not None:
+        read = [d.obs.resource_patches for d in drafts if d.obs.resource_patches is not None]
+        section = replace(section, resource_patches=sum(map(len, read)) if read else None)
     report = Report(
         tool_version=run.tool_version,
         generated_at=run.generated_at,
         duration_seconds=duration,
         target=mode.label,
-        from_version=ctx.from_release.version if ctx.from_release else None,
+        from_version=ctx.from_text,
         policy=ctx.policy.ref,
         verdict=verdict,
         exit_code=int(mode.exit_code(verdict)),
         clusters=clusters,
         notes=mode.notes(scanned.targets),
         metadata=metadata,
-        platform=scanned.platform.section if scanned.platform is not None else None,
+        platform=section,
+        manual_checks=mode.manual_checks(drafts, platform),
     )
     if present is not None:
         report = present(report)

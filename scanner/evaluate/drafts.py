@@ -85,8 +85,8 @@ def platform_draft(
             obs.version,
             record,
             discovery,
+            ctx,
             record_only=record_only,
-            target_version=ctx.target.version,
         ),
     ]
     if error is not None and record is not None and not record_only:
@@ -129,6 +129,8 @@ def result_of(draft: Draft, findings: Sequence[Finding]) -> ClusterResult:
         upgrade_controller=_controller(draft),
         extensions=_extensions(draft),
         plan=draft.plan,
+        resource_patches=obs.resource_patches,
+        platform_version=_platform_version(draft),
     )
 
 
@@ -137,6 +139,15 @@ def _controller(draft: Draft) -> UpgradeController | None:
         return None
     is_global = draft.target.role is Role.GLOBAL
     return of_cluster(draft.discovery.controllers, draft.record, is_global)
+
+
+def _platform_version(draft: Draft) -> str | None:
+    """The cluster module's ``spec.version``: the cluster's platform version (evidence)."""
+    if draft.discovery is None:
+        return None
+    is_global = draft.target.role is Role.GLOBAL
+    module = of_cluster(draft.discovery.cluster_modules, draft.record, is_global)
+    return module.version or None if module is not None else None
 
 
 def _extensions(draft: Draft) -> tuple[Extension, ...] | None:

@@ -9,14 +9,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from scanner.evaluate.checklist import manual_checks
 from scanner.evaluate.drafts import Draft, PlatformInputs, error_of, platform_draft
 from scanner.exitcodes import ExitCode
 from scanner.inputs.policy import Minor, format_minor, latest_minor
 from scanner.inputs.removals import Removals
 from scanner.inputs.targets import Target
-from scanner.model import Observation, Role, Verdict
+from scanner.model import ManualCheck, Observation, Role, Verdict
 from scanner.rules.cluster import cluster_findings, onboarding_findings
 from scanner.rules.context import EvaluationContext
+from scanner.rules.gate import resource_patch_rules
 from scanner.rules.plan import build_plan, plan_to
 
 STANDARD_EXIT = {
@@ -47,6 +49,11 @@ class Mode(Protocol):
     def metadata(self) -> dict[str, Any]:
         """Run facts of this mode (the rule, the window the HTML chart shades)."""
 
+    def manual_checks(
+        self, drafts: Sequence[Draft], platform: PlatformInputs | None
+    ) -> tuple[ManualCheck, ...]:
+        """What the procedure requires and no API shows (upgrades only)."""
+
 
 def _window(ctx: EvaluationContext) -> dict[str, Any]:
     return {
@@ -65,16 +72,20 @@ class UpgradeMode:
 
     @property
     def label(self) -> str:
-        return self.ctx.target.version
+        return self.ctx.target_text
 
     def judge(self, target: Target, obs: Observation, platform: PlatformInputs | None) -> Draft:
         findings, path = cluster_findings(target, obs, self.ctx)
         draft = platform_draft(target, obs, findings, path, self.ctx, platform)
+        if obs.resource_patches:
+            draft.findings.extend(resource_patch_rules(target, obs.resource_patches, self.ctx))
         if self.removals is None or target.role is not Role.WORKLOAD or not draft.path:
             return draft
         # A cluster that could not be read gets its plan from the recorded version's path,
         # with a note that its plan reads were not made.
-        plan = build_plan(target.context, draft.obs, draft.path, self.removals, self.ctx.policy)
+        plan = build_plan(
+            target.context, draft.obs, draft.path, self.removals, self.ctx.policy, self.ctx.now
+        )
         return draft.with_plan(plan)
 
     def exit_code(self, verdict: Verdict) -> ExitCode:
@@ -103,6 +114,15 @@ class UpgradeMode:
     def metadata(self) -> dict[str, Any]:
         return _window(self.ctx)
 
+    def manual_checks(
+        self, drafts: Sequence[Draft], platform: PlatformInputs | None
+    ) -> tuple[ManualCheck, ...]:
+        return manual_checks(self.ctx, drafts, platform)
+
+
+def _none(drafts: Sequence[Draft], platform: PlatformInputs | None) -> tuple[ManualCheck, ...]:
+    return ()
+
 
 @dataclass(frozen=True)
 class OnboardingMode:
@@ -113,7 +133,7 @@ class OnboardingMode:
 
     @property
     def label(self) -> str:
-        return self.ctx.target.version
+        return self.ctx.target_text
 
     def judge(self, target: Target, obs: Observation, platform: PlatformInputs | None) -> Draft:
         findings, path = onboarding_findings(target, obs, self.ctx)
@@ -132,6 +152,11 @@ class OnboardingMode:
 
     def metadata(self) -> dict[str, Any]:
         return _window(self.ctx)
+
+    def manual_checks(
+        self, drafts: Sequence[Draft], platform: PlatformInputs | None
+    ) -> tuple[ManualCheck, ...]:
+        return _none(drafts, platform)
 
 
 @dataclass(frozen=True)
@@ -171,6 +196,11 @@ class PlanToMode:
 
     def metadata(self) -> dict[str, Any]:
         return {"rule": "plan", "window": [], "plan_to": format_minor(self.goal)}
+
+    def manual_checks(
+        self, drafts: Sequence[Draft], platform: PlatformInputs | None
+    ) -> tuple[ManualCheck, ...]:
+        return _none(drafts, platform)
 
 
 __all__ = ["STANDARD_EXIT", "Mode", "OnboardingMode", "PlanToMode", "UpgradeMode"]

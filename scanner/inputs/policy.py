@@ -19,20 +19,30 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal, cast
-
-from packaging.specifiers import SpecifierSet
-from packaging.version import Version
+from typing import Any, cast
 
 from scanner.errors import PolicyError, VersionError
+from scanner.inputs.checklist import parse_manual_checks
 from scanner.inputs.fields import Checker, Minor, Patch, read_yaml
+from scanner.inputs.releases import (
+    OnboardingRange,
+    Release,
+    ReleaseNote,
+    Rule,
+    SkewLimits,
+    format_minor,
+    format_patch,
+    latest_minor,
+    notes_for,
+    version_key,
+)
 from scanner.model import CLUSTER_KINDS, PolicyRef, Severity
-from scanner.versions import KubeVersion, normalize_platform_version
+from scanner.versions import normalize_platform_version
 
 __all__ = [
     "NOTE_KINDS",
@@ -52,94 +62,6 @@ __all__ = [
     "version_key",
 ]
 
-Rule = Literal["window", "latest"]
-
-
-def format_minor(minor: Minor) -> str:
-    return f"{minor[0]}.{minor[1]}"
-
-
-def format_patch(release: Patch) -> str:
-    return ".".join(str(part) for part in release)
-
-
-def version_key(text: str) -> Version:
-    """Sort key of a platform version such as ``4.3`` (``4.10`` after ``4.9``)."""
-    return Version(text)
-
-
-@dataclass(frozen=True)
-class SkewLimits:
-    max_minors_behind: int
-    max_minors_behind_old: int
-    old_kubelet_before: Minor
-
-    def allowed_behind(self, kubelet: Minor) -> int:
-        """How many minors a kubelet of this minor may trail its API server."""
-        if kubelet < self.old_kubelet_before:
-            return self.max_minors_behind_old
-        return self.max_minors_behind
-
-
-@dataclass(frozen=True)
-class OnboardingRange:
-    """``min`` inclusive, ``max`` exclusive, compared as major.minor.patch."""
-
-    min: Patch
-    max: Patch
-
-    @property
-    def specifier(self) -> SpecifierSet:
-        return SpecifierSet(f">={format_patch(self.min)},<{format_patch(self.max)}")
-
-    def contains(self, version: KubeVersion) -> bool:
-        # A pre-release is never inside a range, even when its numbers are (SPEC 4). Only
-        # -alpha/-beta/-rc suffixes make one; a vendor suffix is the same release, so the
-        # specifier is given the bare major.minor.patch.
-        if version.pre_release:
-            return False
-        return self.specifier.contains(Version(format_patch(version.release)))
-
-    def __str__(self) -> str:
-        return f">={format_patch(self.min)} <{format_patch(self.max)}"
-
-
-@dataclass(frozen=True)
-class ReleaseNote:
-    """A finding the release adds for clusters of one ``kind`` (or ``all``)."""
-
-    rule: str
-    kind: str
-    severity: Severity
-    message: str
-
-
-@dataclass(frozen=True)
-class Release:
-    version: str
-    compatible_minors: tuple[Minor, ...] = ()
-    rule: Rule | None = None
-    upgrade_from: tuple[str, ...] = ()
-    new_cluster_kubernetes: tuple[Minor, ...] = ()
-    onboarding: OnboardingRange | None = None
-    notes: tuple[ReleaseNote, ...] = ()
-
-    def window_text(self) -> str:
-        """``1.31-1.34`` (with an en dash) for a contiguous window, else the minors listed."""
-        minors = sorted(self.compatible_minors)
-        if not minors:
-            return "(none)"
-        first, last = minors[0], minors[-1]
-        contiguous = first[0] == last[0] and len(minors) == last[1] - first[1] + 1
-        if contiguous and len(minors) > 1:
-            return f"{format_minor(first)}\u2013{format_minor(last)}"
-        return ", ".join(format_minor(m) for m in minors)
-
-
-def latest_minor(release: Release) -> Minor | None:
-    """The newest compatible minor of a release: what the ``latest`` rule requires."""
-    return max(release.compatible_minors, default=None)
-
 
 @dataclass(frozen=True)
 class Policy:
@@ -149,7 +71,6 @@ class Policy:
     path: str
     releases: Mapping[str, Release]
     skew: SkewLimits
-    blocked_runtimes: tuple[str, ...] = ()
 
     @property
     def ref(self) -> PolicyRef:
@@ -173,6 +94,15 @@ class Policy:
                 f"unknown platform version {version!r}; this policy knows {known} "
                 "(pass a newer policy with --policy)"
             ) from None
+
+    def first_rejecting(self, runtime: str, after: Release) -> Release | None:
+        """The first release newer than ``after`` whose preflight rejects ``runtime``."""
+        later = [r for r in self.releases.values() if r.key > after.key]
+        return min(
+            (r for r in later if runtime in r.rejected_runtimes),
+            key=lambda r: r.key,
+            default=None,
+        )
 
     def upgrade_route(self, source: str, target: str) -> tuple[str, ...] | None:
         """The shortest chain of supported upgrades from ``source`` to ``target``, both ends
@@ -227,14 +157,16 @@ def parse_policy(data: bytes, path: str) -> Policy:
     policy_id = check.string(top["id"], "id")
     source = check.string(top["source"], "source")
     skew = _parse_skew(check, top["skew"])
-    blocked_runtimes = _parse_runtimes(check, top.get("blocked_runtimes", []))
+    # Older policies list rejected runtimes once for every release: still read, as the
+    # default of a release that lists none of its own.
+    every = _parse_runtimes(check, top.get("blocked_runtimes", []), "blocked_runtimes")
     raw_releases = check.mapping(top["releases"], "releases", None)
     if not raw_releases:
         check.fail("releases", "expected at least one release")
     releases: dict[str, Release] = {}
     for key, value in raw_releases.items():
         version = check.platform_version(key, f"releases.{key}")
-        releases[version] = _parse_release(check, version, value)
+        releases[version] = _parse_release(check, version, value, every)
     _check_sources(check, releases)
     return Policy(
         id=policy_id,
@@ -243,7 +175,6 @@ def parse_policy(data: bytes, path: str) -> Policy:
         path=path,
         releases=MappingProxyType(releases),
         skew=skew,
-        blocked_runtimes=blocked_runtimes,
     )
 
 
@@ -257,6 +188,8 @@ _RELEASE_KEYS = (
     "upgrade_from",
     "onboarding",
     "notes",
+    "rejected_runtimes",
+    "manual_checks",
 )
 _ONBOARDING_KEYS = ("min", "max")
 _NOTE_KEYS = ("rule", "kind", "severity", "message")
@@ -266,7 +199,9 @@ _SEVERITIES = tuple(severity.value for severity in Severity)
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 
-def _parse_release(check: Checker, version: str, value: Any) -> Release:
+def _parse_release(
+    check: Checker, version: str, value: Any, every_runtime: tuple[str, ...]
+) -> Release:
     where = f"releases.{version}"
     raw = check.mapping(value, where, _RELEASE_KEYS)
     # An absent or empty rule: the release is only an upgrade source, never a target.
@@ -287,6 +222,14 @@ def _parse_release(check: Checker, version: str, value: Any) -> Release:
         ),
         onboarding=None if onboarding is None else _parse_onboarding(check, onboarding, where),
         notes=_parse_notes(check, raw.get("notes", []), f"{where}.notes"),
+        rejected_runtimes=(
+            _parse_runtimes(check, raw["rejected_runtimes"], f"{where}.rejected_runtimes")
+            if "rejected_runtimes" in raw
+            else every_runtime
+        ),
+        manual_checks=parse_manual_checks(
+            check, raw.get("manual_checks", []), f"{where}.manual_checks"
+        ),
     )
 
 
@@ -342,14 +285,14 @@ def _parse_skew(check: Checker, value: Any) -> SkewLimits:
     )
 
 
-def _parse_runtimes(check: Checker, value: Any) -> tuple[str, ...]:
+def _parse_runtimes(check: Checker, value: Any, where: str) -> tuple[str, ...]:
     names = []
-    for i, item in enumerate(check.items(value, "blocked_runtimes")):
-        name = check.string(item, f"blocked_runtimes[{i}]").lower()
+    for i, item in enumerate(check.items(value, where)):
+        name = check.string(item, f"{where}[{i}]").lower()
         if "://" in name or not _SLUG.fullmatch(name):
-            check.fail(f"blocked_runtimes[{i}]", f"{name!r} is not a runtime name like docker")
+            check.fail(f"{where}[{i}]", f"{name!r} is not a runtime name like docker")
         names.append(name)
-    return check.unique(names, "blocked_runtimes")
+    return check.unique(names, where)
 
 
 def _check_sources(check: Checker, releases: Mapping[str, Release]) -> None:
@@ -369,8 +312,3 @@ def _check_sources(check: Checker, releases: Mapping[str, Release]) -> None:
                     f"release {origin!r} has no compatible_minors, "
                     f"which the latest rule of {release.version} needs",
                 )
-
-
-def notes_for(release: Release, kind: str) -> Iterator[ReleaseNote]:
-    """The release notes that apply to clusters of ``kind``."""
-    return (note for note in release.notes if note.kind in (kind, "all"))

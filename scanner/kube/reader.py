@@ -72,8 +72,8 @@ class Reader:
         """One GET of a JSON object with the retry rule, within the deadline."""
         return self._retrying(path, lambda: self._get_once(path, limit, list(query)))
 
-    def get_lines(self, path: str, *, prefix: bytes, limit: int) -> list[bytes]:
-        """The lines of a text body that start with ``prefix`` (a Prometheus family of
+    def get_lines(self, path: str, *, prefix: bytes | tuple[bytes, ...], limit: int) -> list[bytes]:
+        """The lines of a text body that start with ``prefix`` (Prometheus families of
         ``/metrics``), read as a stream: only the kept lines and one chunk are ever held.
         ``limit`` caps the whole body."""
 
@@ -206,9 +206,13 @@ def read_capped(response: Any, limit: int, deadline: float, path: str) -> bytes:
 LINE_CHUNK = 1 << 20
 
 
-def read_lines(response: Any, prefix: bytes, limit: int, deadline: float, path: str) -> list[bytes]:
-    """The lines of a streamed body that start with ``prefix``; a chunk without the prefix
-    anywhere is skipped whole, so a 20 MB ``/metrics`` costs a few substring searches."""
+def read_lines(
+    response: Any, prefix: bytes | tuple[bytes, ...], limit: int, deadline: float, path: str
+) -> list[bytes]:
+    """The lines of a streamed body that start with ``prefix`` (or one of several); a chunk
+    without one anywhere is skipped whole, so a 20 MB ``/metrics`` costs a few substring
+    searches."""
+    prefixes = prefix if isinstance(prefix, tuple) else (prefix,)
     kept: list[bytes] = []
     size, tail = 0, b""
     try:
@@ -229,9 +233,9 @@ def read_lines(response: Any, prefix: bytes, limit: int, deadline: float, path: 
                 tail = data
                 continue
             block, tail = data[:cut], data[cut + 1 :]
-            if prefix in block:
-                kept.extend(line for line in block.split(b"\n") if line.startswith(prefix))
-        if tail.startswith(prefix):
+            if any(p in block for p in prefixes):
+                kept.extend(line for line in block.split(b"\n") if line.startswith(prefixes))
+        if tail.startswith(prefixes):
             kept.append(tail)
         return kept
     finally:

@@ -90,7 +90,12 @@ SHADOWS = Resource("config.alauda.io", "v1", "clusterversionshadows", namespaced
 PRODUCTBASES = Resource("product.alauda.io", "v1alpha1", "productbases")
 MODULEINFOS = Resource("cluster.alauda.io", "v1alpha1", "moduleinfoes")
 CLUSTERMODULES = Resource("cluster.alauda.io", "v1alpha1", "clustermodules")
-RESOURCEPATCHES = Resource("", "", "resourcepatches", namespaced=True)
+# Every cluster (PLATFORM.md section 8, item 1): cluster-scoped, in the operator group.
+RESOURCEPATCHES = Resource("operator.alauda.io", "v1alpha1", "resourcepatches")
+# The global cluster: its etcd backup configuration (Cluster Enhancer plugin), and the
+# node certificate requests still pending.
+ETCD_BACKUPS = Resource("enhancement.cluster.alauda.io", "v1", "etcdbackupconfigurations")
+CSRS = Resource("certificates.k8s.io", "v1", "certificatesigningrequests")
 
 # Groups whose resources API discovery lists: the platform's own and the documented ones.
 PLATFORM_GROUP_SUFFIXES = (".alauda.io", ".cpaas.io")

@@ -105,11 +105,15 @@ _COUNTS = codec(_sorted_counts)
 
 @dataclass(frozen=True)
 class NodeSummary(Serial):
-    """What the node list says, reduced to counts by raw version / runtime string."""
+    """What the node list says, reduced to counts: by raw kubelet version, container
+    runtime, kernel and OS image, and how many nodes are not Ready."""
 
     count: int = 0
     kubelet_versions: Mapping[str, int] = field(default_factory=dict, metadata=_COUNTS)
     container_runtimes: Mapping[str, int] = field(default_factory=dict, metadata=_COUNTS)
+    not_ready: int = 0  # nodes whose Ready condition is not True (unknown counts too)
+    kernel_versions: Mapping[str, int] = field(default_factory=dict, metadata=_COUNTS)
+    os_images: Mapping[str, int] = field(default_factory=dict, metadata=_COUNTS)
 
 
 WAIVER_KEYS = ("finding", "reason", "ticket", "approved_by", "expires")

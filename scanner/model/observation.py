@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scanner.model.core import Evidence, NodeSummary, ScanError
+from scanner.model.platform import ResourcePatch
 from scanner.versions import KubeVersion
 
 
@@ -40,6 +41,9 @@ class PlanInputs:
     served_error: str = ""
     budgets: tuple[DisruptionBudget, ...] | None = None  # policy/v1 PDBs, all namespaces
     budgets_error: str = ""
+    # process_start_time_seconds of the API server that counted the deprecated requests
+    # (from the same /metrics stream): usage is counted since then. None: not read.
+    counted_since: float | None = None
 
 
 @dataclass(frozen=True)
@@ -59,3 +63,6 @@ class Observation:
     plan_inputs: PlanInputs | None = None  # read only for a cluster whose upgrade has a path
     evidence: Evidence = Evidence.LIVE
     provenance: str = ""  # with evidence other than live: what a finding says of its source
+    # The cluster's own ResourcePatches; None: not read (resource_patches_error says why).
+    resource_patches: tuple[ResourcePatch, ...] | None = None
+    resource_patches_error: str = ""

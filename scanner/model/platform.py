@@ -77,9 +77,69 @@ class Extension(Serial):
     version: str = ""  # status.version: what runs
     target_version: str = ""  # spec.version
     phase: str = ""
-    lifecycle: str = ""  # core, aligned or agnostic (the label, lower case)
+    lifecycle: str = ""  # the ModulePluginView label when present (lower case), else unknown
     transit_version: str = ""
     block_reasons: tuple[str, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+
+    @property
+    def between_versions(self) -> bool:
+        """Ready only when ``status.version == spec.version`` and no transit version is set
+        (the vendor's design doc: the status lags while an upgrade runs)."""
+        moving = self.target_version and self.version and self.version != self.target_version
+        return bool(moving or self.transit_version)
+
+
+@dataclass(frozen=True)
+class ResourcePatch(Serial):
+    """A ResourcePatch (``operator.alauda.io``, cluster-scoped) of one cluster: what it
+    patches and whether ``config.cpaas.io/exempt-for-ver`` exempts it for a target."""
+
+    name: str
+    target_kind: str = ""
+    target_namespace: str = ""
+    target_name: str = ""
+    target_api_version: str = ""
+    exempt_for: str = ""  # the annotation, "" when absent
+    release: str = ""  # spec.release
+    phase: str = ""
+
+    @property
+    def target_text(self) -> str:
+        """``Deployment kube-system/coredns`` (what the patch changes)."""
+        where = "/".join(p for p in (self.target_namespace, self.target_name) if p)
+        return " ".join(p for p in (self.target_kind, where) if p) or "(no target)"
+
+
+@dataclass(frozen=True)
+class BackupRecord(Serial):
+    """One record of an etcd backup configuration's ``status.records``."""
+
+    timestamp: str = ""  # backupTimestamp, as written
+    file: str = ""
+    result: str = ""  # Success, or what the platform wrote
+
+
+@dataclass(frozen=True)
+class EtcdBackup(Serial):
+    """The global cluster's etcd backup configuration (``etcd-backup-default``)."""
+
+    name: str
+    paused: bool = False
+    schedule: str = ""
+    records: int = 0
+    newest: BackupRecord | None = None
+    newest_success: BackupRecord | None = None
+
+
+@dataclass(frozen=True)
+class ManualCheck(Serial):
+    """A check of the vendor's procedure no API shows, and why it is on this run's list."""
+
+    id: str
+    text: str
+    source: str = ""
+    reason: str = ""
 
 
 @dataclass(frozen=True)

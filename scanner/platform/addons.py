@@ -1,6 +1,7 @@
 """What is installed on each cluster, as the global cluster records it: extensions
-(``moduleinfoes``), the cluster's base module (``clustermodules``) and resource patches.
-Attached to clusters by label, owner or name. Plain data, no I/O."""
+(``moduleinfoes``) and the cluster's base module (``clustermodules``), attached to clusters
+by label, owner or name. Plain data, no I/O. (Resource patches live in each cluster: they
+are collection's, :mod:`scanner.collect.patches`.)"""
 
 from __future__ import annotations
 
@@ -8,10 +9,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.model import Extension
-from scanner.platform.documents import dig, listed, text
+from scanner.kube.documents import conditions_of, dig, listed, text
+from scanner.model import Condition, Extension
 
-EXEMPT_ANNOTATION = "config.cpaas.io/exempt-for-ver"
 CLUSTER_LABEL = "cpaas.io/cluster-name"
 MODULE_LABEL = "cpaas.io/module-name"
 LIFECYCLE_LABEL = "cpaas.io/lifecycle-type"
@@ -19,24 +19,19 @@ LIFECYCLE_LABEL = "cpaas.io/lifecycle-type"
 
 @dataclass(frozen=True)
 class ClusterModuleState:
-    """A ClusterModule (one per cluster): whether the platform could upgrade its base."""
+    """A ClusterModule (one per cluster, named after it): whether the platform could upgrade
+    its base. ``phase`` and ``conditions`` are what the vendor's validation steps check
+    although the published CRD lacks them (read when present); ``version`` is
+    ``spec.version``, the cluster's platform (distribution) version (evidence only)."""
 
     name: str
     deploy_status: str = ""
     running_status: str = ""
     upgradable: bool | None = None
     unable_reason: str = ""
-
-
-@dataclass(frozen=True)
-class ResourcePatch:
-    namespace: str
-    name: str
-    exempt_for: str = ""  # the config.cpaas.io/exempt-for-ver annotation, "" when absent
-
-    @property
-    def ref(self) -> str:
-        return f"{self.namespace}/{self.name}" if self.namespace else self.name
+    phase: str = ""
+    conditions: tuple[Condition, ...] = ()
+    version: str = ""
 
 
 def read_module_infos(
@@ -65,9 +60,12 @@ def read_module_infos(
             version=text(status.get("version")),
             target_version=text(spec.get("version")),
             phase=text(status.get("phase")),
-            lifecycle=(text(labels.get(LIFECYCLE_LABEL)) or "agnostic").lower(),
+            # The label is documented on ModulePluginView, not on ModuleInfo: without it
+            # the lifecycle is not known (never assumed agnostic).
+            lifecycle=(text(labels.get(LIFECYCLE_LABEL)) or "unknown").lower(),
             transit_version=text(status.get("transitVersion")),
             block_reasons=tuple(r for r in reasons if r),
+            conditions=conditions_of(status.get("conditions")),
         )
         by_cluster.setdefault(cluster, []).append(extension)
     return {
@@ -96,17 +94,9 @@ def read_cluster_modules(found: Sequence[Mapping[str, Any]]) -> dict[str, Cluste
                 unable_reason=text(
                     status.get("unableUpgradeReason") or base.get("unableUpgradeReason")
                 ),
+                phase=text(status.get("phase")),
+                conditions=conditions_of(status.get("conditions")),
+                version=text(dig(item, "spec").get("version")),
             ),
         )
     return by_cluster
-
-
-def read_resource_patches(found: Sequence[Mapping[str, Any]]) -> tuple[ResourcePatch, ...]:
-    return tuple(
-        ResourcePatch(
-            namespace=text(dig(item, "metadata").get("namespace")),
-            name=text(dig(item, "metadata").get("name")),
-            exempt_for=text(dig(item, "metadata", "annotations").get(EXEMPT_ANNOTATION)),
-        )
-        for item in found
-    )

@@ -9,9 +9,10 @@ from scanner.kube.resources import (
     CAPI_CLUSTERS,
     CLUSTERMODULES,
     CONFIGMAPS,
+    CSRS,
+    ETCD_BACKUPS,
     MODULEINFOS,
     PRODUCTBASES,
-    RESOURCEPATCHES,
     SHADOWS,
     TENANT_CONTROL_PLANES,
     TKESTACK_CLUSTERS,
@@ -56,7 +57,8 @@ SHADOW_LIST = Read("clusterversionshadows", SHADOWS, PLATFORM_NAMESPACE, discove
 PRODUCTBASE = Read("productbase", PRODUCTBASES, name="base", discover=True)
 MODULEINFO_LIST = Read("moduleinfoes", MODULEINFOS, discover=True)
 CLUSTERMODULE_LIST = Read("clustermodules", CLUSTERMODULES, discover=True)
-RESOURCEPATCH_LIST = Read("resourcepatches", RESOURCEPATCHES, discover=True)
+ETCD_BACKUP = Read("etcd-backup", ETCD_BACKUPS, name="etcd-backup-default")
+CSR_LIST = Read("certificatesigningrequests", CSRS)
 CVO_CONFIG = Read("cvo-config", CONFIGMAPS, PLATFORM_NAMESPACE, "cvo-config")
 ADMIN_GATES = Read("admin-gates", CONFIGMAPS, PLATFORM_NAMESPACE, "admin-gates")
 ADMIN_ACKS = Read("admin-acks", CONFIGMAPS, PLATFORM_NAMESPACE, "admin-acks")
@@ -68,7 +70,8 @@ READS = (
     PRODUCTBASE,
     MODULEINFO_LIST,
     CLUSTERMODULE_LIST,
-    RESOURCEPATCH_LIST,
+    ETCD_BACKUP,
+    CSR_LIST,
     CVO_CONFIG,
     ADMIN_GATES,
     ADMIN_ACKS,

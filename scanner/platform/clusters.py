@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from scanner.platform.documents import clip, dig, listed, name_of, text
+from scanner.kube.documents import clip, dig, listed, name_of, text
 
 IPI_INFRASTRUCTURE = frozenset({"DCSCluster", "VSphereCluster", "HCSCluster", "BaremetalCluster"})
 UPI_INFRASTRUCTURE = frozenset({"UserProvisionedCluster"})

@@ -13,34 +13,37 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from scanner.kube.documents import clip, items
 from scanner.kube.errors import FetchError
-from scanner.model import CurrentSource, Extension, Gate, Preflight, UpgradeController
-from scanner.platform.addons import (
-    ClusterModuleState,
-    ResourcePatch,
-    read_cluster_modules,
-    read_module_infos,
-    read_resource_patches,
+from scanner.model import (
+    CurrentSource,
+    EtcdBackup,
+    Extension,
+    Gate,
+    Preflight,
+    UpgradeController,
 )
+from scanner.platform.addons import ClusterModuleState, read_cluster_modules, read_module_infos
 from scanner.platform.catalogue import (
     ADMIN_ACKS,
     ADMIN_GATES,
     CAPI,
     CLUSTERMODULE_LIST,
     CONFIG_MAPS,
+    CSR_LIST,
     CVO_CONFIG,
+    ETCD_BACKUP,
     GLOBAL_NAME,
     KAMAJI,
     MODULEINFO_LIST,
     PRODUCTBASE,
     READS,
-    RESOURCEPATCH_LIST,
     SHADOW_LIST,
     TKESTACK,
     Read,
 )
 from scanner.platform.clusters import ClusterRecord, merge_records
-from scanner.platform.documents import clip, items
+from scanner.platform.health import pending_csrs, read_etcd_backup
 from scanner.platform.upgrade import disabled_checks, productbase_version, read_gates, read_shadows
 
 _Entry = TypeVar("_Entry")
@@ -63,7 +66,9 @@ class Discovery:
     cluster_modules: Mapping[str, ClusterModuleState] | None = None  # by cluster
     disabled_checks: tuple[str, ...] | None = None
     gates: tuple[Gate, ...] | None = None  # acknowledged set from admin-acks
-    resource_patches: tuple[ResourcePatch, ...] | None = None
+    etcd_backup: EtcdBackup | None = None  # etcd-backup-default; None: not read
+    etcd_backup_problem: str = ""  # why it was not read (a manual check names it)
+    pending_csrs: int | None = None  # certificate requests neither approved nor denied
 
     @property
     def registry_read(self) -> bool:
@@ -149,7 +154,13 @@ def parse_discovery(
             if ADMIN_GATES.key in read and ADMIN_ACKS.key in read
             else None
         ),
-        resource_patches=_if_read(read, RESOURCEPATCH_LIST, answers, read_resource_patches),
+        etcd_backup=(
+            read_etcd_backup(_object(answers.get(ETCD_BACKUP.key)))
+            if ETCD_BACKUP.key in read
+            else None
+        ),
+        etcd_backup_problem=_problem(answers, reads, ETCD_BACKUP),
+        pending_csrs=_if_read(read, CSR_LIST, answers, pending_csrs),
     )
 
 
@@ -189,6 +200,16 @@ def _current(
 
 def _if_read(read: frozenset[str], r: Read, answers: Mapping[str, Any], parse: Any) -> Any:
     return parse(items(answers.get(r.key))) if r.key in read else None
+
+
+def _problem(answers: Mapping[str, Any], reads: Sequence[Read], r: Read) -> str:
+    """Why a read gave nothing to judge: not made, not answered, or its error."""
+    if r not in reads:
+        return f"{r.label}: not read (API discovery left it out)"
+    answer = answers.get(r.key)
+    if answer is None:
+        return f"{r.label}: no answer before the scan's deadline"
+    return read_note(r, answer) if isinstance(answer, FetchError) else ""
 
 
 def _absent_is_empty(r: Read, answer: Any) -> bool:

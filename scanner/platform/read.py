@@ -86,8 +86,9 @@ def discover(target: Target, options: ReadOptions) -> Discovery:
 def resolve_reads(reader: Reader, reads: Sequence[Read]) -> tuple[list[Read], list[str]]:
     """The reads to make, with group/versions found by API discovery where they are not
     published: ``GET /apis``, then the resource list of each platform group (``*.alauda.io``,
-    ``*.cpaas.io`` and the documented groups). A resource no group serves is not read (a
-    note says so). Without ``/apis`` (forbidden, say) the documented defaults are tried."""
+    ``*.cpaas.io`` and the documented groups); the documented (or assumed) group/version is
+    preferred when it is served. A resource no group serves is not read (a note says so).
+    Without ``/apis`` (forbidden, say) the documented defaults are tried."""
     wanted = [r for r in reads if r.discover]
     fixed = [r for r in reads if not r.discover]
     try:
@@ -97,11 +98,8 @@ def resolve_reads(reader: Reader, reads: Sequence[Read]) -> tuple[list[Read], li
             f"API discovery (GET /apis) failed ({exc.category.value}: {exc.message}); "
             "the documented group/versions were tried"
         )
-        unresolved = [r.plural for r in wanted if not r.resource.resolved]
-        if unresolved:
-            note += f"; not read, their group is not published: {', '.join(unresolved)}"
-        return [*fixed, *(r for r in wanted if r.resource.resolved)], [note]
-    defaults = {r.resource.group for r in wanted if r.resource.group}
+        return [*fixed, *wanted], [note]
+    defaults = {r.resource.group for r in wanted}
     versions = [
         gv
         for group in groups
@@ -116,7 +114,7 @@ def resolve_reads(reader: Reader, reads: Sequence[Read]) -> tuple[list[Read], li
     found, notes = list(fixed), []
     for r in wanted:
         candidates = served.get(r.plural, [])
-        default = r.resource.group_version if r.resource.resolved else None
+        default = r.resource.group_version
         choice = default if default in candidates else (candidates[0] if candidates else None)
         if choice is None:
             notes.append(

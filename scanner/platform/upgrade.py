@@ -16,15 +16,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from scanner.kube.documents import clip, conditions_of, dig, listed, text
 from scanner.model import (
-    Condition,
     Gate,
     HistoryEntry,
     Preflight,
     PreflightCheck,
     UpgradeController,
 )
-from scanner.platform.documents import clip, dig, listed, text
 
 CHECK_LIMIT = 200  # preflight checks, conditions and gates kept
 CONFIG_LIMIT = 64 << 10  # characters of a ConfigMap value parsed
@@ -61,16 +60,7 @@ def read_shadow(shadow: Mapping[str, Any] | None, ref: str = "") -> UpgradeContr
         shadow=ref,
         current=version_of(status.get("current")),
         desired=desired,
-        conditions=tuple(
-            Condition(
-                type=text(c.get("type")),
-                status=text(c.get("status")),
-                reason=text(c.get("reason")),
-                message=text(c.get("message")),
-            )
-            for c in listed(status.get("conditions"))[:CHECK_LIMIT]
-            if isinstance(c, dict) and text(c.get("type"))
-        ),
+        conditions=conditions_of(status.get("conditions")),
         preflight=preflight,
         last_update=(
             HistoryEntry(

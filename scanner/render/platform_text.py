@@ -26,13 +26,16 @@ def discovery_text(info: PlatformSection) -> str:
 
 
 def current_text(info: PlatformSection) -> str:
-    """``4.2 (from the global cluster, v4.2.3)``, ``4.2 (given with --from)`` or ``not known``."""
+    """``4.2.3 (from the global cluster)``, ``4.2 (from the global cluster, v4.2.3)``,
+    ``4.2 (given with --from)`` or ``not known``."""
     if info.current_version is None:
         found = f" (the global cluster reports {info.discovered_version})"
         return "not known" + (found if info.discovered_version else "")
     origin = info.current_version_source
     source = _SOURCES[origin] if origin is not None else "source not recorded"
     reported = info.discovered_version
+    if reported and reported.lstrip("vV") == info.current_version:
+        reported = None  # "4.2.3 (from the global cluster)", not "…, v4.2.3" again
     if reported and origin in (CurrentSource.GLOBAL_CLUSTER, CurrentSource.PRODUCTBASE):
         source += f", {reported}"
     elif reported:
@@ -74,13 +77,42 @@ def gates_text(info: PlatformSection) -> str:
     return f"{len(open_)} of {len(applying)} not acknowledged: {', '.join(open_)}"
 
 
+def etcd_text(info: PlatformSection) -> str:
+    """``newest success 2026-12-03T09:46:33Z (etcd-snapshot-b.db); 2 records`` or not read."""
+    backup = info.etcd_backup
+    if backup is None:
+        return f"{NOT_READ} (a manual check)"
+    success = backup.newest_success
+    text = (
+        f"newest success {success.timestamp} ({success.file or 'no file'})"
+        if success
+        else "no successful backup recorded"
+    )
+    newest = backup.newest
+    if newest is not None and newest is not success and newest != success:
+        text += f"; newest record {newest.timestamp}: {newest.result or '(no result)'}"
+    text += f"; {backup.records} record{'' if backup.records == 1 else 's'}"
+    return text + ("; paused" if backup.paused else "")
+
+
+def csr_text(info: PlatformSection) -> str:
+    return NOT_READ if info.pending_csrs is None else str(info.pending_csrs)
+
+
+def patches_text(info: PlatformSection) -> str:
+    """How many resource patches the fleet's clusters hold (each cluster's own)."""
+    return NOT_READ if info.resource_patches is None else str(info.resource_patches)
+
+
 def platform_lines(info: PlatformSection) -> list[str]:
     """The terminal's platform lines: discovery, current version, notes, preflight, the
-    checks disabled and the admin gates."""
+    checks disabled, the admin gates, the etcd backup and pending certificate requests."""
     lines = [f"{discovery_text(info)}; current version {current_text(info)}"]
     lines.extend(info.notes)
     lines.append(f"preflight {preflight_text(info.preflight)}")
     if info.discovered:
         lines.append(f"preflight checks disabled in cvo-config: {disabled_text(info)}")
         lines.append(f"admin gates: {gates_text(info)}")
+        lines.append(f"etcd backup: {etcd_text(info)}")
+        lines.append(f"pending certificate requests: {csr_text(info)}")
     return lines

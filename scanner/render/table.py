@@ -30,6 +30,7 @@ def render(report: Report, options: RenderOptions) -> str:
     if report.platform is not None:
         lines.extend(f"platform: {terminal_text(line)}" for line in platform_lines(report.platform))
     lines.extend(f"plan: {terminal_text(line)}" for line in plan_lines(report))
+    lines.extend(f"manual: {terminal_text(line)}" for line in manual_lines(report))
     lines.append(render_verdict_line(report, options))
     return "\n".join(lines) + "\n"
 
@@ -62,6 +63,19 @@ def plan_lines(report: Report) -> list[str]:
             "on the way"
         )
     return lines
+
+
+def manual_lines(report: Report) -> list[str]:
+    """The manual checklist, counted, with the ids: the reports hold the text."""
+    checks = report.manual_checks
+    if not checks:
+        return []
+    ids = ", ".join(check.id for check in checks)
+    count = len(checks)
+    return [
+        f"{count} check{'' if count == 1 else 's'} to do by hand (in the reports; they do "
+        f"not change the verdict): {clip(ids, 160)}"
+    ]
 
 
 def _current_minor(cluster: ClusterResult) -> str:
@@ -115,8 +129,10 @@ def _nodes(cluster: ClusterResult) -> str:
     if cluster.nodes is None:
         return "-"
     kubelets = len(cluster.nodes.kubelet_versions)
-    spread = f" ({kubelets} kubelet versions)" if kubelets > 1 else ""
-    return f"{cluster.nodes.count}{spread}"
+    details = [f"{kubelets} kubelet versions"] if kubelets > 1 else []
+    if cluster.nodes.not_ready:
+        details.append(f"{cluster.nodes.not_ready} not Ready")
+    return f"{cluster.nodes.count}" + (f" ({', '.join(details)})" if details else "")
 
 
 def _finding_text(cluster: ClusterResult) -> str:

@@ -74,8 +74,10 @@ from typing import Any
 from scanner.model import (
     Access,
     ErrorCategory,
+    Extension,
     Preflight,
     PreflightCheck,
+    ResourcePatch,
     Role,
     Severity,
     Status,
@@ -84,10 +86,13 @@ from scanner.model import (
 from scanner.render.base import CHANGE_LABELS
 from scanner.render.chart import version_chart
 from scanner.render.platform_text import (
+    csr_text,
     current_text,
     disabled_text,
     discovery_text,
+    etcd_text,
     gates_text,
+    patches_text,
     preflight_text,
 )
 from scanner.report import ClusterResult, PlatformSection, Report
@@ -145,9 +150,38 @@ def current_minor(cluster: ClusterResult) -> str:
 
 
 def nodes_text(cluster: ClusterResult) -> str:
-    if cluster.nodes is None:
+    """``3 nodes`` or ``3 nodes, 1 not Ready``."""
+    nodes = cluster.nodes
+    if nodes is None:
         return "-"
-    return f"{cluster.nodes.count} node{'' if cluster.nodes.count == 1 else 's'}"
+    text = f"{nodes.count} node{'' if nodes.count == 1 else 's'}"
+    return text + (f", {nodes.not_ready} not Ready" if nodes.not_ready else "")
+
+
+def counted(counts: Mapping[str, int], shown: int = 3) -> str:
+    """``v1.30.4 x2, v1.29.9 x1``: the most common values first, ``shown`` of them, and how
+    many more there are."""
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    text = ", ".join(f"{value} x{count}" for value, count in ordered[:shown])
+    more = len(ordered) - shown
+    return text + (f" and {more} more" if more > 0 else "") if text else "-"
+
+
+def node_rows(clusters: Sequence[ClusterResult]) -> list[dict[str, Any]]:
+    """Per cluster with a node list: its nodes, those not Ready, kernels, OS images and
+    container runtimes (the vendor's prerequisites ask for Ready nodes on a supported OS)."""
+    return [
+        {
+            "cluster": c,
+            "count": c.nodes.count,
+            "not_ready": c.nodes.not_ready,
+            "kernels": counted(c.nodes.kernel_versions),
+            "os_images": counted(c.nodes.os_images),
+            "runtimes": counted(c.nodes.container_runtimes),
+        }
+        for c in clusters
+        if c.nodes is not None
+    ]
 
 
 def kubelet_spread(cluster: ClusterResult) -> str:
@@ -199,6 +233,8 @@ def build_context(report: Report) -> dict[str, Any]:
         "platform_facts": platform_facts(report.platform),
         "preflight_checks": _preflight_checks(report.platform),
         "controllers": controller_rows(clusters),
+        "nodes": node_rows(clusters),
+        "manual_checks": report.manual_checks,
     }
 
 
@@ -211,6 +247,9 @@ def platform_facts(platform: PlatformSection | None) -> list[tuple[str, str]]:
         ("Preflight", preflight_text(platform.preflight)),
         ("Checks disabled in cvo-config", disabled_text(platform)),
         ("Admin gates", gates_text(platform)),
+        ("etcd backup of the global cluster", etcd_text(platform)),
+        ("Pending certificate requests", csr_text(platform)),
+        ("Resource patches read", patches_text(platform)),
     ]
 
 
@@ -222,7 +261,7 @@ def controller_rows(clusters: Sequence[ClusterResult]) -> list[dict[str, Any]]:
     rows = []
     for c in clusters:
         ctrl = c.upgrade_controller
-        if ctrl is None and not c.extensions:
+        if ctrl is None and not c.extensions and not c.resource_patches and not c.platform_version:
             continue
         state, checks, last = "-", [], "-"
         if ctrl is not None:
@@ -238,7 +277,7 @@ def controller_rows(clusters: Sequence[ClusterResult]) -> list[dict[str, Any]]:
         extensions = sorted(
             c.extensions or (),
             key=lambda e: (
-                not (e.block_reasons or e.phase != "Running" or e.transit_version),
+                not (e.block_reasons or e.between_versions or e.phase != "Running"),
                 e.module,
             ),
         )
@@ -249,10 +288,29 @@ def controller_rows(clusters: Sequence[ClusterResult]) -> list[dict[str, Any]]:
                 "preflight": preflight_text(ctrl.preflight) if ctrl else "no upgrade operator view",
                 "checks": checks,
                 "last_update": last,
-                "extensions": extensions,
+                "extensions": [(e, extension_text(e)) for e in extensions],
+                "patches": [patch_text(p) for p in c.resource_patches or ()],
             }
         )
     return rows
+
+
+def extension_text(ext: Extension) -> str:
+    """``v4.1.8 (wants v4.2.0), Upgrading, moving through v4.2.0, Healthy False, unknown``."""
+    parts = [ext.version or "-"]
+    if ext.between_versions and ext.target_version and ext.target_version != ext.version:
+        parts[0] += f" (wants {ext.target_version})"
+    parts.append(ext.phase or "no phase")
+    if ext.transit_version:
+        parts.append(f"moving through {ext.transit_version}")
+    parts.extend(f"{c.type} False" for c in ext.conditions if c.status == "False")
+    parts.append(f"lifecycle {ext.lifecycle or 'unknown'}")
+    return ", ".join(parts)
+
+
+def patch_text(patch: ResourcePatch) -> str:
+    exempt = f"exempt for {patch.exempt_for}" if patch.exempt_for else "not exempted"
+    return f"{patch.name}: patches {patch.target_text}, {exempt}"
 
 
 def _ordered(preflight: Preflight | None) -> list[PreflightCheck]:

@@ -24,6 +24,7 @@ from scanner.inputs.targets import Target
 from scanner.model import Evidence, Finding, Observation, Role, ScanError, Severity, finding
 from scanner.rules.context import EvaluationContext
 from scanner.rules.findings import nodes_run, said
+from scanner.rules.health import node_health_rule
 from scanner.rules.path import latest_rule, upgrade_path_rule, window_rule
 from scanner.versions import KubeVersion, parse_git_version
 
@@ -38,16 +39,12 @@ def cluster_findings(
     findings: list[Finding] = []
     path: tuple[str, ...] = ()
     if target.role is Role.GLOBAL:
-        findings.append(
-            upgrade_path_rule(
-                target.context, ctx.policy, ctx.target, ctx.from_release, ctx.current_source
-            )
-        )
+        findings.append(upgrade_path_rule(target.context, ctx))
     if obs.error is None and obs.version is not None:
         if target.role is Role.WORKLOAD:
             gate, path = workload_gate(target, obs, ctx)
             findings.extend(gate)
-        findings.extend(_node_findings(obs, ctx.policy))
+        findings.extend(_node_findings(obs, target.role, ctx))
     findings.extend(_static_findings(target, ctx))
     return findings, path
 
@@ -98,14 +95,15 @@ def workload_gate(
     return [found for found in findings if found is not None], path
 
 
-def _node_findings(obs: Observation, policy: Policy) -> list[Finding]:
+def _node_findings(obs: Observation, role: Role, ctx: EvaluationContext) -> list[Finding]:
     if obs.nodes is None:
         # No nodes and no error means --no-nodes: nothing to say.
         return [nodes_unavailable_rule(obs.context, obs.nodes_error)] if obs.nodes_error else []
     assert obs.version is not None
     return [
-        *skew_rule(obs.context, obs.version, obs.nodes.kubelet_versions, policy.skew),
-        *runtime_rule(obs.context, obs.nodes.container_runtimes, policy.blocked_runtimes),
+        *node_health_rule(obs.context, role, obs.nodes),
+        *skew_rule(obs.context, obs.version, obs.nodes.kubelet_versions, ctx.policy.skew),
+        *runtime_rule(obs.context, obs.nodes.container_runtimes, ctx.policy, ctx.target),
     ]
 
 
@@ -190,25 +188,36 @@ def _skew_of(
 
 
 def runtime_rule(
-    context: str, runtimes: Mapping[str, int], blocked: tuple[str, ...]
+    context: str, runtimes: Mapping[str, int], policy: Policy, target: Release
 ) -> list[Finding]:
-    """Nodes on a runtime the platform's upgrade preflight rejects (Docker)."""
+    """Nodes on a runtime the target release's upgrade preflight rejects (Docker on 4.3) are
+    blockers. Before such a release (4.0 and 4.1 create Docker clusters through cri-dockerd)
+    they are an info naming the release that will reject them."""
     by_scheme: dict[str, dict[str, int]] = {}
     for raw, count in runtimes.items():
-        scheme = raw.split("://", 1)[0].strip().lower()
-        if scheme in blocked:
-            by_scheme.setdefault(scheme, {})[raw] = count
-    return [
-        finding(
-            "runtime",
-            f"{context}/{scheme}",
-            Severity.BLOCKER,
-            f"{nodes_run(sum(found.values()))} {', '.join(sorted(found))}; "
-            f"the platform's upgrade preflight rejects the {scheme.capitalize()} runtime",
-            "migrate those nodes to containerd",
+        by_scheme.setdefault(raw.split("://", 1)[0].strip().lower(), {})[raw] = count
+    found = []
+    for scheme, seen in sorted(by_scheme.items()):
+        nodes = f"{nodes_run(sum(seen.values()))} {', '.join(sorted(seen))}"
+        name = scheme.capitalize()
+        if scheme in target.rejected_runtimes:
+            message = (
+                f"{nodes}; the platform's {target.version} upgrade preflight rejects the {name} "
+                "runtime"
+            )
+            fix = "migrate those nodes to containerd"
+            found.append(finding("runtime", f"{context}/{scheme}", Severity.BLOCKER, message, fix))
+            continue
+        later = policy.first_rejecting(scheme, target)
+        if later is None:
+            continue
+        message = (
+            f"{nodes}; fine for {target.version}, but the platform's {later.version} upgrade "
+            f"preflight rejects the {name} runtime"
         )
-        for scheme, found in sorted(by_scheme.items())
-    ]
+        fix = f"migrate those nodes to containerd before the upgrade to {later.version}"
+        found.append(finding("runtime", f"{context}/{scheme}", Severity.INFO, message, fix))
+    return found
 
 
 def insecure_tls_rule(target: Target) -> Finding | None:

@@ -3,8 +3,9 @@ global cluster's own platform upgrade is a supported hop. Plain data in, finding
 
 from __future__ import annotations
 
-from scanner.inputs.policy import Minor, Policy, Release, format_minor, latest_minor
+from scanner.inputs.policy import Minor, Release, format_minor, latest_minor
 from scanner.model import CurrentSource, Evidence, Finding, Observation, Severity, finding
+from scanner.rules.context import EvaluationContext
 from scanner.rules.findings import BEFORE_GLOBAL, said
 from scanner.versions import KubeVersion
 
@@ -106,20 +107,17 @@ _CURRENT_SAID = {
 }
 
 
-def upgrade_path_rule(
-    context: str,
-    policy: Policy,
-    target: Release,
-    current: Release | None,
-    source: CurrentSource | None = None,
-) -> Finding:
-    """The global cluster: the current release must be a supported source of the target.
-    The finding says where the current version came from (``--from``, or the platform)."""
+def upgrade_path_rule(context: str, ctx: EvaluationContext) -> Finding:
+    """The global cluster: the current release must be a supported source of the target (a
+    release is a source of itself: a patch upgrade). The finding says where the current
+    version came from (``--from``, or the platform)."""
+    policy, target, current, source = ctx.policy, ctx.target, ctx.from_release, ctx.current_source
     sources = ", ".join(target.upgrade_from) or "none"
     evidence, where = _CURRENT_SAID.get(
         source or CurrentSource.FLAG, _CURRENT_SAID[CurrentSource.FLAG]
     )
     suffix = f" ({where})" if source is not None else ""
+    hop = f"{ctx.from_text} -> {ctx.target_text}"
     if current is None:
         message = (
             f"upgrade path not verified; pass --from "
@@ -127,14 +125,14 @@ def upgrade_path_rule(
         )
         fix = "pass --from with the global cluster's current platform version"
         return finding("upgrade-path", context, Severity.WARNING, message, fix, evidence=evidence)
+    if ctx.patch_upgrade:
+        message = f"{hop} is a patch upgrade within {target.version}{suffix}"
+        return finding("upgrade-path", context, Severity.INFO, message, evidence=evidence)
     if current.version in target.upgrade_from:
         # Evidence for the change ticket: the path was checked, not skipped.
-        message = f"{current.version} -> {target.version} is a supported upgrade path{suffix}"
+        message = f"{hop} is a supported upgrade path{suffix}"
         return finding("upgrade-path", context, Severity.INFO, message, evidence=evidence)
-    message = (
-        f"{current.version} -> {target.version} is not supported; supported sources "
-        f"{sources}{suffix}"
-    )
+    message = f"{hop} is not supported; supported sources {sources}{suffix}"
     route = policy.upgrade_route(current.version, target.version)
     if route is None:
         fix = f"this policy has no supported route from {current.version} to {target.version}"

@@ -7,8 +7,10 @@ At the step where the control plane reaches minor S:
   (the API server's ``apiserver_requested_deprecated_apis``), with its replacement;
 - ``path-skew`` (blocker): kubelets that fall outside the skew policy at S (more than 3
   minors behind; 2 for kubelets older than 1.25), naming the minor they must reach first;
-- ``path-runtime`` (blocker): nodes on ``docker://`` at the first step from 1.24 on
-  (dockershim is gone in 1.24; the platform's preflight rejects Docker);
+- ``path-runtime`` (blocker): nodes on ``docker://`` of a cluster below 1.24 (dockershim,
+  which 1.24 removed), at the first step from 1.24 on; a cluster already past 1.24 runs
+  Docker nodes through cri-dockerd, and whether the platform accepts them is the ``runtime``
+  rule's;
 - ``drain-blocker`` (warning, at the first step): PodDisruptionBudgets that allow no
   disruption while pods are expected, so node drains during the upgrade will hang.
 What could not be read is a note ("usage unknown"), never "none in use".
@@ -16,6 +18,7 @@ What could not be read is a note ("usage unknown"), never "none in use".
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
@@ -68,8 +71,10 @@ def build_plan(
     path: Sequence[str],
     removals: Removals,
     policy: Policy,
+    now: dt.datetime | None = None,
 ) -> UpgradePlan:
-    """The plan of one cluster along ``path`` (minors as ``"1.30"``, in order)."""
+    """The plan of one cluster along ``path`` (minors as ``"1.30"``, in order). ``now`` is
+    when the run judges: how long the API server has counted removed-API usage."""
     steps = [parse_minor(step) for step in path]
     found: dict[Minor, list[Finding]] = defaultdict(list)
     notes: list[str] = []
@@ -82,18 +87,47 @@ def build_plan(
         inputs = PlanInputs()
     else:
         _removed_apis(context, inputs, steps, removals, found, notes)
+        notes.extend(_usage_window(inputs, now))
         _drain_blockers(context, inputs, steps, found, notes)
+    newest = max((r.removed_in for r in removals.removals), default=None)
+    beyond = [format_minor(s) for s in steps if newest is not None and s > newest]
+    if beyond and newest is not None:
+        notes.append(
+            f"the removals data ends at Kubernetes {format_minor(newest)} (the deprecation "
+            f"guide's newest section): {', '.join(beyond)} not checked for removed APIs beyond "
+            "what the API server's own metric names"
+        )
     if obs.nodes is None:
         notes.append("kubelet skew and container runtimes on the way not checked: no node list")
     else:
         current = obs.version.minor_key if obs.version else None
         _path_skew(context, obs.nodes, steps, current, policy, found)
-        _path_runtime(context, obs.nodes, steps, policy, found)
+        _path_runtime(context, obs.nodes, steps, current, found)
     return UpgradePlan(
         to=path[-1] if path else "",
         steps=tuple(PlanStep(format_minor(s), tuple(found.get(s, ()))) for s in steps),
         notes=tuple(notes),
     )
+
+
+SHORT_WINDOW = dt.timedelta(hours=24)
+
+
+def _usage_window(inputs: PlanInputs, now: dt.datetime | None) -> list[str]:
+    """Removed-API usage is what the API server counted since it started: say since when,
+    and that a short window may miss a client that runs less often."""
+    if inputs.requested is None or inputs.counted_since is None:
+        return []
+    started = dt.datetime.fromtimestamp(inputs.counted_since, dt.UTC)
+    since = started.strftime("%Y-%m-%dT%H:%M:%SZ")
+    note = f"removed-API usage counted since {since} (the API server's start)"
+    if now is not None and now - started < SHORT_WINDOW:
+        hours = max(0, int((now - started).total_seconds() // 3600))
+        note += (
+            f": a short evidence window ({hours} hours); a client that runs less often (a "
+            "weekly job, a backup) may not have been counted yet"
+        )
+    return [note]
 
 
 def _removed_apis(
@@ -217,21 +251,27 @@ def _path_runtime(
     context: str,
     nodes: NodeSummary,
     steps: Sequence[Minor],
-    policy: Policy,
+    current: Minor | None,
     found: dict[Minor, list[Finding]],
 ) -> None:
-    blocked = {runtime: count for runtime, count in nodes.container_runtimes.items()
-               if runtime.split("://", 1)[0].lower() in policy.blocked_runtimes}  # fmt: skip
-    step = next((s for s in steps if s >= DOCKERSHIM_REMOVED), None)
-    if not blocked or step is None:
+    """Nodes on ``docker://`` below 1.24 run dockershim, which 1.24 removed: the path cannot
+    cross 1.24 with them. From 1.24 on a Docker node runs cri-dockerd, which no Kubernetes
+    step removes (whether the platform accepts Docker is the ``runtime`` rule's)."""
+    docker = {runtime: count for runtime, count in nodes.container_runtimes.items()
+              if runtime.split("://", 1)[0].strip().lower() == "docker"}  # fmt: skip
+    if not docker or current is None or current >= DOCKERSHIM_REMOVED:
         return
-    count = sum(blocked.values())
+    step = next((s for s in steps if s >= DOCKERSHIM_REMOVED), None)
+    if step is None:
+        return
+    count = sum(docker.values())
+    runtimes = ", ".join(sorted(docker))
+    who = f"1 node on {runtimes} runs" if count == 1 else f"{count} nodes on {runtimes} run"
     message = (
-        f"{count} node{'' if count == 1 else 's'} on {', '.join(sorted(blocked))} cannot cross "
-        f"1.24 (dockershim removed; the platform's preflight rejects Docker): reached at "
-        f"{format_minor(step)}"
+        f"{who} dockershim, which Kubernetes 1.24 removed: the cluster cannot cross 1.24 "
+        f"with {'it' if count == 1 else 'them'} (reached at {format_minor(step)})"
     )
-    fix = "move those nodes to containerd (or replace them) before this step"
+    fix = "move those nodes to containerd (or to cri-dockerd) before this step"
     found[step].append(finding("path-runtime", context, Severity.BLOCKER, message, fix))
 
 

@@ -1,11 +1,12 @@
 """The one canonical report every renderer test uses.
 
 It has every status and verdict ingredient and every section of the report (an upgrade
-plan, the platform's upgrade-operator view, extensions, admin gates, changes since the
-previous run), with the rule ids the product emits, and the values that break naive
-renderers: a context name that is HTML and a table pipe, a multi-line error message,
-backticks, a server host that also appears (dashed, as ``oc login`` writes it) inside a
-context name, and so inside finding ids, plan finding ids and changes.
+plan, the platform's upgrade-operator view, extensions, admin gates, resource patches, the
+etcd backup, node health, the manual checklist, changes since the previous run), with the
+rule ids the product emits, and the values that break naive renderers: a context name that
+is HTML and a table pipe, a multi-line error message, backticks, a server host that also
+appears (dashed, as ``oc login`` writes it) inside a context name, and so inside finding
+ids, plan finding ids and changes.
 """
 
 from __future__ import annotations
@@ -14,18 +15,22 @@ from dataclasses import replace
 
 from scanner.model import (
     Access,
+    BackupRecord,
     Condition,
     CurrentSource,
     ErrorCategory,
+    EtcdBackup,
     Extension,
     Finding,
     Gate,
     HistoryEntry,
     KindSource,
+    ManualCheck,
     NodeSummary,
     PlanStep,
     Preflight,
     PreflightCheck,
+    ResourcePatch,
     Role,
     ScanError,
     Severity,
@@ -78,7 +83,13 @@ def clusters() -> tuple[ClusterResult, ...]:
             server="https://global.platform.example.com:6443",
             status=Status.PASS,
             version=parse_git_version("v1.33.7-4"),
-            nodes=NodeSummary(3, {"v1.33.7-4": 3}, {"containerd://1.7.22": 3}),
+            nodes=NodeSummary(
+                3,
+                {"v1.33.7-4": 3},
+                {"containerd://1.7.22": 3},
+                kernel_versions={"5.14.0-427.el9.x86_64": 2, "6.1.0-<b>27</b>-amd64": 1},
+                os_images={"Red Hat Enterprise Linux 9.4 | Plow": 2, "Debian 12": 1},
+            ),
             findings=(
                 _finding(
                     "upgrade-path", "global", Severity.INFO, "Upgrade path 4.2 -> 4.3 is supported."
@@ -96,6 +107,8 @@ def clusters() -> tuple[ClusterResult, ...]:
             version=parse_git_version("v1.33.7-4"),
             nodes=NodeSummary(12, {"v1.33.7-4": 12}, {"containerd://1.7.22": 12}),
             owner="team-payments",
+            resource_patches=(),
+            platform_version="v4.2.3",
         ),
         ClusterResult(
             context="hcp-tenant-a",
@@ -106,8 +119,15 @@ def clusters() -> tuple[ClusterResult, ...]:
             server="https://hcp-tenant-a.platform.example.com:6443",
             status=Status.WARN,
             version=parse_git_version("v1.31.12-1"),
-            nodes=NodeSummary(2, {"v1.31.12-1": 2}, {"containerd://1.7.22": 2}),
+            nodes=NodeSummary(2, {"v1.31.12-1": 2}, {"containerd://1.7.22": 2}, not_ready=1),
             findings=(
+                _finding(
+                    "node-health",
+                    "hcp-tenant-a",
+                    Severity.WARNING,
+                    "1 of 2 nodes is not Ready",
+                    "bring the node back to Ready, or drain and remove it, before the upgrade",
+                ),
                 _finding(
                     "insecure-tls",
                     "hcp-tenant-a",
@@ -182,9 +202,30 @@ def clusters() -> tuple[ClusterResult, ...]:
                     "Kubernetes 1.30 is outside the 4.3 window 1.31-1.34.",
                     window_fix.format(path="1.31"),
                 ),
+                _finding(
+                    "resource-patch",
+                    f"{HOSTILE_CONTEXT}/coredns-|tune",
+                    Severity.BLOCKER,
+                    "resource patch coredns-|tune (patches Deployment kube-system/coredns) is "
+                    "not exempted for 4.3",
+                    "check that the patch still applies to 4.3, then: kubectl --context "
+                    "'<img src=x onerror=alert(1)>|pipe' annotate resourcepatches "
+                    "'coredns-|tune' config.cpaas.io/exempt-for-ver=4.3.0 --overwrite",
+                ),
             ),
             upgrade_path=("1.31",),
             notes="Lab cluster | owned by **nobody**",
+            resource_patches=(
+                ResourcePatch(
+                    "coredns-|tune",
+                    "Deployment",
+                    "kube-system",
+                    "coredns",
+                    "apps/v1",
+                    release="v4.2",
+                    phase="Applied",
+                ),
+            ),
         ),
         ClusterResult(
             context=OCP_CONTEXT,
@@ -312,6 +353,9 @@ def ocp_extensions() -> tuple[Extension, ...]:
             lifecycle="aligned",
             transit_version="v4.1.9",
             block_reasons=("needs api.ocp-prod.example.com reachable from global",),
+            conditions=(
+                Condition("Ready", "False", "Upgrading", "<b>waiting</b> for `logging` pods"),
+            ),
         ),
     )
 
@@ -391,6 +435,32 @@ def platform() -> PlatformSection:
             Gate("registry-migrated", "images moved off api.ocp-prod.example.com", True),
         ),
         resource_patches=1,
+        etcd_backup=EtcdBackup(
+            "etcd-backup-default",
+            schedule="0 */6 * * *",
+            records=3,
+            newest=BackupRecord("2025-11-20T06:00:00Z", "", "Failed"),
+            newest_success=BackupRecord(
+                "2025-11-19T18:00:00Z", "etcd-snapshot-|1732039200.db", "Success"
+            ),
+        ),
+        pending_csrs=1,
+    )
+
+
+def manual_checks() -> tuple[ManualCheck, ...]:
+    """Two of the procedure's checks: one from the policy, one the run added."""
+    return (
+        ManualCheck(
+            "registry-space",
+            "Make sure the image registry has room for the <new> release | 40 GiB",
+            "https://docs.alauda.io/container_platform/4.3/upgrade/pre-upgrade.html",
+        ),
+        ManualCheck(
+            "resource-patches",
+            "Review the ResourcePatches of clusters whose patches were not read",
+            reason="not read on gke-analytics, aks-dev",
+        ),
     )
 
 
@@ -412,6 +482,7 @@ def canonical_report() -> Report:
         notes=("Upgrade path 4.2 -> 4.3 is supported.",),
         platform=platform(),
         changes=changes(),
+        manual_checks=manual_checks(),
         metadata={
             "host": "ops-bastion-01",
             "user": "alice",

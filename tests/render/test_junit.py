@@ -44,6 +44,7 @@ def test_blocked_is_a_failure_with_every_blocker() -> None:
     assert failure is not None and case.find("error") is None
     assert failure.get("message", "").startswith("1 node runs the Docker runtime")
     assert failure.text and "runtime/" in failure.text and "window/" in failure.text
+    assert "resource-patch/" in failure.text
 
 
 def test_unknown_is_an_error_typed_by_category() -> None:

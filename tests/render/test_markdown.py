@@ -33,8 +33,8 @@ def test_matches_golden_file(text: str) -> None:
 
 def test_every_table_row_has_the_header_column_count(text: str) -> None:
     tables = re.findall(r"(?:^\|.*\n)+", text, flags=re.MULTILINE)
-    # platform preflight, changes since the previous run, clusters, findings, run metadata
-    assert len(tables) == 5
+    # platform preflight, changes since the previous run, clusters, nodes, findings, metadata
+    assert len(tables) == 6
     for table in tables:
         widths = {len(UNESCAPED_PIPE.findall(row)) for row in table.splitlines()}
         assert len(widths) == 1, table

@@ -1,5 +1,6 @@
-"""Reading the global cluster's API documents leniently: every value is checked for its
-type, text is folded to one line and clipped, and a missing part is an empty one."""
+"""Reading API documents leniently (the platform's records, a cluster's own objects): every
+value is checked for its type, text is folded to one line and clipped, and a missing part
+is an empty one."""
 
 from __future__ import annotations
 
@@ -7,10 +8,21 @@ from collections.abc import Mapping
 from typing import Any
 
 from scanner.kube.reader import dig
+from scanner.model import Condition
 
 TEXT_LIMIT = 500  # characters kept of any text a cluster API gives us
 
-__all__ = ["TEXT_LIMIT", "clip", "dig", "items", "listed", "name_of", "text"]
+__all__ = [
+    "CONDITION_LIMIT",
+    "TEXT_LIMIT",
+    "clip",
+    "conditions_of",
+    "dig",
+    "items",
+    "listed",
+    "name_of",
+    "text",
+]
 
 
 def items(answer: Any) -> list[Mapping[str, Any]]:
@@ -34,3 +46,20 @@ def clip(value: Any) -> str:
 
 def name_of(document: Any) -> str:
     return text(dig(document, "metadata").get("name"))
+
+
+CONDITION_LIMIT = 200  # conditions kept of one object
+
+
+def conditions_of(value: Any) -> tuple[Condition, ...]:
+    """A ``status.conditions`` list as conditions (the ones with a type)."""
+    return tuple(
+        Condition(
+            type=text(c.get("type")),
+            status=text(c.get("status")),
+            reason=text(c.get("reason")),
+            message=text(c.get("message")),
+        )
+        for c in listed(value)[:CONDITION_LIMIT]
+        if isinstance(c, dict) and text(c.get("type"))
+    )
