@@ -93,7 +93,7 @@ def demo() -> list[ClusterSpec]:
             node_count=1,
             container_runtime="containerd://2.0.5-k3s1",
             auth="exec",
-            patches_status=404,  # no ResourcePatch API on k3s: so none there
+            patches_status=404,  # no ResourcePatch API on k3s: not read (never "none")
         ),
         ClusterSpec("rke2-lab", "v1.32.4+rke2r1", major="", minor="", node_count=2, auth="cert"),
         ClusterSpec(

@@ -288,15 +288,16 @@ def test_an_unexempted_patch_blocks_its_cluster_with_the_exact_annotate(
     assert patched["status"] == "BLOCKED"
 
 
-def test_patches_not_read_go_to_the_manual_checklist_and_no_api_means_none(
+def test_patches_forbidden_or_not_installed_go_to_the_manual_checklist(
     main: dict[str, Any],
 ) -> None:
     clusters = by_context(main)
     assert clusters["w-forbid"]["resource_patches"] is None
-    assert clusters["w-noapi"]["resource_patches"] == []  # no such API: no such object
+    assert clusters["w-noapi"]["resource_patches"] is None  # a 404 is never "none"
     check = {m["id"]: m for m in main["manual_checks"]}["resource-patches"]
-    assert "w-forbid" in check["text"] and "w-noapi" not in check["text"]
-    assert "403" in check["reason"] or "forbidden" in check["reason"].lower(), check
+    assert "w-forbid" in check["text"] and "w-noapi" in check["text"]
+    assert "HTTP 403" in check["reason"], check
+    assert "the ResourcePatch API is not installed on this cluster" in check["reason"], check
     # Every cluster of the scan was asked, the global cluster too.
     assert clusters["g"]["resource_patches"] == []
 

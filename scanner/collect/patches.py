@@ -1,9 +1,9 @@
 """A cluster's own ResourcePatches (PLATFORM.md section 8, item 1: they live in every
 cluster, ``operator.alauda.io/v1alpha1``, cluster-scoped). When that group/version is not
-served, API discovery looks for the resource in the platform's other groups. Only when every
-one of those groups' resource lists was read and none serves it is the answer "none" (no
-such API, so no such object: a third-party cluster without the platform's operator); a
-resource list that could not be read leaves the patches unread, never "none"."""
+served, API discovery looks for the resource in the platform's other groups. When none
+serves it the read fails ("not installed", a 404), and when a group's resource list could
+not be read it fails saying so: either way the patches are "not read" and the manual
+checklist names the cluster and why. A 403 or a 404 is never "none"."""
 
 from __future__ import annotations
 
@@ -28,17 +28,13 @@ def read_resource_patches(reader: Reader) -> tuple[ResourcePatch, ...]:
     except FetchError as exc:
         if not exc.not_found:
             raise
-        served = _discovered(reader)
-        if served is None:
-            return ()
-        resource = resource.at(served)
+        resource = resource.at(_discovered(reader))
         found = list(reader.list_items(resource.path(), limit=PATCH_BODY_LIMIT))
     return tuple(parse_patch(item) for item in found if isinstance(item, Mapping))
 
 
-def _discovered(reader: Reader) -> str | None:
-    """The group/version serving resourcepatches; None when the cluster certainly serves
-    none. A platform group whose resource list cannot be read makes it uncertain: an error."""
+def _discovered(reader: Reader) -> str:
+    """The group/version serving resourcepatches, else a FetchError saying why not."""
     groups = api_groups(reader)
     versions = [gv for g in groups if g.name.endswith(PLATFORM_GROUP_SUFFIXES) for gv in g.versions]
     unread: list[str] = []
@@ -55,7 +51,12 @@ def _discovered(reader: Reader) -> str | None:
             + (f" and {len(unread) - 3} more" if len(unread) > 3 else "")
             + " could not be read, so whether another group serves it is not known",
         )
-    return None
+    raise FetchError(
+        ErrorCategory.HTTP,
+        "HTTP 404: no API group serves resourcepatches (the ResourcePatch API is not "
+        "installed on this cluster)",
+        status=404,
+    )
 
 
 def parse_patch(item: Mapping[str, Any]) -> ResourcePatch:

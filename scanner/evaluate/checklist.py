@@ -16,6 +16,7 @@ from scanner.rules.context import EvaluationContext
 ETCD_SOURCE = "https://docs.alauda.io/container_platform/4.3/configure/backup/etcd.html"
 PATCH_SOURCE = "https://docs.alauda.io/container_platform/4.3/upgrade/upgrade_global_cluster.html"
 SHOWN = 10  # clusters named in one check; the rest are counted
+REASONS_SHOWN = 5  # distinct reasons a check gives; the rest are counted
 
 
 def manual_checks(
@@ -83,16 +84,22 @@ def _modules(extensions: Mapping[str, tuple[Extension, ...]], wanted: Iterable[s
 
 
 def _patch_check(ctx: EvaluationContext, unread: Sequence[Draft]) -> ManualCheck:
+    """One check naming every cluster whose patches were not read, and each reason with the
+    clusters it applies to (the reasons are counted beyond the first few, never dropped)."""
     names = [d.target.context for d in unread]
-    reasons = sorted({_why(d) for d in unread})
+    by_reason: dict[str, list[str]] = {}
+    for draft in unread:
+        by_reason.setdefault(_why(draft), []).append(draft.target.context)
+    reasons = [f"{why} ({_listed(who)})" for why, who in by_reason.items()]
+    more = len(reasons) - REASONS_SHOWN
     return ManualCheck(
         "resource-patches",
         "Check the ResourcePatches of these clusters for the annotation "
         f"config.cpaas.io/exempt-for-ver={ctx.target_text} (kubectl get resourcepatches "
         f"-o yaml on each): {_listed(names)}.",
         PATCH_SOURCE,
-        f"not readable here: {'; '.join(reasons[:3])}"
-        + (f" (and {len(reasons) - 3} more reasons)" if len(reasons) > 3 else ""),
+        f"not readable here: {'; '.join(reasons[:REASONS_SHOWN])}"
+        + (f" (and {more} more reasons)" if more > 0 else ""),
     )
 
 
