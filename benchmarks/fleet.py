@@ -52,15 +52,17 @@ def serve_synthetic(
     *,
     platform_proxy: bool = False,
     stats_file: Path | None = None,
+    records: int = 0,
 ) -> Iterator[ServedFleet]:
     """``python -m simfleet serve --fleet synthetic --count N --shared-ca`` until the block ends.
 
     The server stops by itself after ``lifetime`` seconds; it is also terminated on exit.
     With ``platform_proxy`` a global cluster records every cluster and the kubeconfig holds
-    only its context, through the platform proxy. ``stats_file`` gets the server's counts
+    only its context, through the platform proxy. With ``records`` only a global cluster
+    is served, recording that many clusters nobody serves. ``stats_file`` gets the server's counts
     of connections and requests when it stops (after the block).
     """
-    tag = f"{count}{'-proxy' if platform_proxy else ''}"
+    tag = f"{count}{'-proxy' if platform_proxy else ''}{f'-records{records}' if records else ''}"
     kubeconfig = workdir / f"fleet-{tag}.kubeconfig"
     ready = workdir / f"fleet-{tag}.ready"
     log = workdir / f"fleet-{tag}.log"
@@ -82,6 +84,7 @@ def serve_synthetic(
         str(ready),
         "--shared-ca",
         *(["--platform-proxy"] if platform_proxy else []),
+        *(["--records", str(records)] if records else []),
         *(["--stats-file", str(stats_file)] if stats_file else []),
     ]
     started = time.perf_counter()

@@ -7,6 +7,12 @@ from dataclasses import dataclass, field
 
 from tabulate import tabulate
 
+from benchmarks.bounds import (
+    RECORDS_MIB_TARGET,
+    RECORDS_SECONDS_TARGET,
+    RecordsScan,
+    SeriesFold,
+)
 from benchmarks.large import (
     RSS_TARGET_MIB,
     ContextsListing,
@@ -40,6 +46,8 @@ class Results:
     proxy: list[ProxyRun] = field(default_factory=list)
     plans: list[PlanRun] = field(default_factory=list)
     metrics: MetricsParse | None = None
+    records: list[RecordsScan] = field(default_factory=list)
+    series: SeriesFold | None = None
 
     def scan(self, count: int, concurrency: int | None = None) -> ScanFigures | None:
         wanted = concurrency or self.default_concurrency
@@ -361,5 +369,59 @@ def targets_table(results: Results, large: int, small: int) -> str:
                 "yes" if ok else "**no**",
             ]
         )
+    for run in results.records:
+        ok = (
+            run.complete
+            and run.run.wall <= RECORDS_SECONDS_TARGET
+            and run.run.max_rss_mib * 1.048576 < RECORDS_MIB_TARGET
+        )
+        rows.append(
+            [
+                f"{run.records} platform records, --no-platform-proxy, {run.outputs}",
+                f"complete, ≤ {RECORDS_SECONDS_TARGET:g} s, < {RECORDS_MIB_TARGET:g} MB",
+                f"{run.in_report} clusters, {_s(run.run.wall)} s, {_s(run.run.max_rss_mib, 0)} MiB",
+                "yes" if ok else "**no**",
+            ]
+        )
+    if results.series is not None:
+        fold = results.series
+        rows.append(
+            [
+                f"fold {fold.series} deprecated-API series",
+                "bounded memory",
+                f"{fold.seconds:.1f} s, {fold.peak_mib:.1f} MiB, {fold.kept} kept",
+                "yes" if fold.peak_mib < 50 else "**no**",
+            ]
+        )
     rows.append([f"wall({large}) / wall({small}), concurrency {c}", "-", _s(scaling), "-"])
     return _table(["target", "goal", "measured", "met"], rows)
+
+
+def bounds_table(results: Results) -> str:
+    rows = [
+        [
+            f"{r.records} records, {r.outputs}",
+            _s(r.run.wall),
+            _s(r.run.cpu),
+            _s(r.run.max_rss_mib, 0),
+            r.run.exit_code,
+            r.in_report,
+            "yes" if r.complete else "**no**",
+        ]
+        for r in results.records
+    ]
+    if results.series is not None:
+        f = results.series
+        rows.append(
+            [
+                f"{f.series} series folded ({f.kept} kept, {f.dropped} counted)",
+                f"{f.seconds:.2f}",
+                "-",
+                f"{f.peak_mib:.1f} (tracemalloc)",
+                "-",
+                "-",
+                "yes",
+            ]
+        )
+    headers = ["run", "wall s", "cpu s", "peak MiB", "exit", "clusters in report", "complete"]
+    return _table(headers, rows)

@@ -56,3 +56,13 @@ class PdfError(UsageError):
 
 class VersionError(ValueError):
     """A Kubernetes or platform version string that cannot be parsed."""
+
+
+class Terminated(BaseException):
+    """SIGTERM, turned into an exception so files are cleaned up like on Ctrl-C (a
+    BaseException: no ``except Exception`` may swallow it)."""
+
+
+def raise_terminated(signum: int, frame: object) -> None:
+    """The console script's SIGTERM handler."""
+    raise Terminated()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 from scanner.errors import ReportError
 from scanner.model import (
@@ -31,6 +31,7 @@ from scanner.model import (
     UpgradePlan,
     Verdict,
 )
+from scanner.secrets import unicode_safe_document
 from scanner.serial import Serial, SerialError, codec, json_key
 from scanner.versions import KubeVersion, detect_provider
 
@@ -246,6 +247,21 @@ class Report(Serial):
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
+    def write_json(self, handle: TextIO) -> None:
+        """:meth:`to_json`, written to ``handle`` piece by piece: a 50,000-cluster report is
+        never one string in memory (nor its encoded copy)."""
+        encoder = json.JSONEncoder(indent=2, ensure_ascii=False)
+        pending: list[str] = []
+        size = 0
+        for chunk in encoder.iterencode(self.to_dict()):
+            pending.append(chunk)
+            size += len(chunk)
+            if size > 1 << 20:  # a write per megabyte, not per token
+                handle.write("".join(pending))
+                pending, size = [], 0
+        pending.append("\n")
+        handle.write("".join(pending))
+
     @classmethod
     def from_dict(cls, data: Any, path: str = "", *, where: str = "report") -> Report:
         if not isinstance(data, Mapping):
@@ -263,8 +279,18 @@ class Report(Serial):
 
     @classmethod
     def from_json(cls, text: str, *, where: str = "report") -> Report:
+        """A saved report: strict JSON (``NaN`` and ``Infinity`` are not JSON), nested no
+        deeper than a report is, every string made safe to write again."""
         try:
-            data = json.loads(text)
+            data = json.loads(text, parse_constant=_not_json)
         except json.JSONDecodeError as exc:
-            raise ReportError(f"{where}: not JSON (line {exc.lineno}: {exc.msg})") from exc
-        return cls.from_dict(data, where=where)
+            raise ReportError(f"{where}: not JSON (line {exc.lineno}: {exc.msg})") from None
+        except RecursionError:
+            raise ReportError(f"{where}: nested too deep to be a report") from None
+        except ValueError as exc:
+            raise ReportError(f"{where}: not JSON ({exc})") from None
+        return cls.from_dict(unicode_safe_document(data), where=where)
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON value")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable
+from typing import Any
 
 MASK = "[REDACTED]"
 
@@ -81,3 +82,40 @@ def terminal_safe(text: str, *, keep_lines: bool = True) -> str:
     log records, and replaced too in one-line cells (``keep_lines=False``)."""
     kept = "\n\t" if keep_lines else ""
     return "".join(ch if ch.isprintable() or ch in kept else "?" for ch in text)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def unicode_safe(text: str) -> str:
+    """``text`` with every lone surrogate (a ``\\ud800`` JSON escape, a non-UTF-8 byte of a
+    path as Python's ``surrogateescape`` keeps it) replaced by U+FFFD: text that cannot be
+    encoded would fail the report's write. Made safe once, where text enters."""
+    return _LONE_SURROGATE.sub("\ufffd", text) if _LONE_SURROGATE.search(text) else text
+
+
+def unicode_safe_document(document: Any) -> Any:
+    """Every string (keys too) of a parsed JSON or YAML document, made :func:`unicode_safe`;
+    iterative, so a deep document cannot exhaust the stack."""
+    if isinstance(document, str):
+        return unicode_safe(document)
+    if not isinstance(document, (dict, list)):
+        return document
+    root: list[Any] = [document]
+    stack: list[tuple[Any, Any, Any]] = [(root, 0, document)]
+    while stack:
+        parent, key, value = stack.pop()
+        if isinstance(value, dict):
+            cleaned: dict[Any, Any] = {}
+            parent[key] = cleaned
+            for k, v in value.items():
+                k = unicode_safe(k) if isinstance(k, str) else k
+                cleaned[k] = v
+                stack.append((cleaned, k, v))
+        elif isinstance(value, list):
+            items = list(value)
+            parent[key] = items
+            stack.extend((items, i, v) for i, v in enumerate(items))
+        elif isinstance(value, str):
+            parent[key] = unicode_safe(value)
+    return root[0]

@@ -37,9 +37,12 @@ PROVIDER_SUFFIXES: tuple[tuple[str, str], ...] = (
     (r"^[+-]rke2", "rke2"),  # +rke2r1, and -rke2r1
     (r"^\+vmware\.", "tanzu"),
     (r"^-acp\.\d+$|^-\d+$", "platform"),
-    # OpenShift/OKD: +<commit>, or a build number or release candidate wrapping the commit
-    # (-1820+4dd1b5a1afc832-dirty, -rc.0+894a78b), -dirty when built from a changed tree.
-    (r"^(-\d+|-rc\.\d+)?\+[0-9a-f]{7,40}(-dirty)?$", "openshift"),
+    # OpenShift/OKD: +<commit> (-dirty when built from a changed tree), or a release
+    # candidate wrapping it (-rc.0+894a78b). A build number before the commit
+    # (-1820+4dd1b5a1afc832) names no vendor: MicroK8s (v1.19.0-34+1a52fbf0753680) and IBM
+    # IKS (v1.7.4-2+eb9172c211dc41) write it too, so it stays "unknown": a wrong vendor is
+    # worse than none.
+    (r"^(-rc\.\d+)?\+[0-9a-f]{7,40}(-dirty)?$", "openshift"),
 )
 _PROVIDERS = tuple(
     (re.compile(pattern, re.IGNORECASE), name) for pattern, name in PROVIDER_SUFFIXES

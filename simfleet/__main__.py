@@ -44,6 +44,13 @@ def _parser() -> argparse.ArgumentParser:
         "platform proxy; the kubeconfig then holds only the global context, via the proxy",
     )
     serve.add_argument(
+        "--records",
+        type=int,
+        default=0,
+        help="serve only a global cluster whose platform records this many clusters (none "
+        "of them served): for scans with --no-platform-proxy",
+    )
+    serve.add_argument(
         "--stats-file", type=Path, help="JSON of connections and requests, written on exit"
     )
     demo = commands.add_parser("demo", help="serve the demo fleet and scan it (make demo)")
@@ -59,7 +66,11 @@ def _load_specs(fleet: str, count: int, seed: int) -> list[ClusterSpec]:
 
 def serve(args: argparse.Namespace) -> int:
     try:
-        specs = _load_specs(args.fleet, args.count, args.seed)
+        specs = (
+            [fleets.records_global(args.records)]
+            if args.records
+            else _load_specs(args.fleet, args.count, args.seed)
+        )
     except (OSError, ValueError, TypeError) as exc:
         print(f"simfleet: --fleet {args.fleet}: {exc}", file=sys.stderr)
         return 2

@@ -379,6 +379,25 @@ def platform_global(specs: list[ClusterSpec]) -> ClusterSpec:
     )
 
 
+def records_global(count: int) -> ClusterSpec:
+    """A global cluster named ``global`` whose platform records ``count`` clusters
+    (``rec-00000``...) that no server serves: a scan with ``--no-platform-proxy`` reports
+    each from its record (benchmarks: how a scan scales with the platform's records)."""
+    width = max(5, len(str(count)))
+    minors = (30, 31, 32, 33, 34)
+    records = [PlatformCluster("global", version="v1.34.5-1")]
+    records += [
+        PlatformCluster(f"rec-{i:0{width}}", version=f"v1.{minors[i % 5]}.4-1")
+        for i in range(count)
+    ]
+    return ClusterSpec(
+        "global",
+        "v1.34.5-1",
+        node_count=3,
+        platform=PlatformSpec(clusters=records, current={"version": "4.2.3"}),
+    )
+
+
 def synthetic(
     n: int,
     seed: int = 0,

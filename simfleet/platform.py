@@ -170,6 +170,10 @@ class PlatformSpec:
     # None: the Cluster Enhancer plugin is not installed (404).
     etcd_backup: Mapping[str, Any] | None = None
     csrs: Sequence[Mapping[str, str]] = ()  # certificate requests: {name, state}
+    # cvo-config's data.preflight as given (replaces the list cvo_disabled builds).
+    cvo_preflight: str | None = None
+    # API key -> a raw 200 body served as it is (hostile documents: nested, not JSON).
+    raw: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "clusters", tuple(self.clusters))
@@ -216,6 +220,8 @@ def answer(
         return 403, responses.status_body(403, message)
     if key in spec.missing:
         return 404, responses.status_body(404, _NOT_FOUND)
+    if key in spec.raw:
+        return 200, responses.RawBody(spec.raw[key])  # type: ignore[return-value]
     if key in _CONFIG_MAPS:
         return _config_map(spec, key)
     if key == PRODUCTBASE:
@@ -228,11 +234,24 @@ def answer(
         if spec.etcd_backup is None:
             return 404, responses.status_body(404, _NOT_FOUND)
         return 200, docs.etcd_backup(spec.etcd_backup)
-    items = _items(spec, key, ports)
+    items = _cached_items(spec, key, ports)
     limit = int(query.get("limit") or 0)
     page = responses.list_page(items, limit, query.get("continue", ""))
     version = resource.group_version or "v1"
     return 200, {"apiVersion": version, "kind": resource.list_kind, **page}
+
+
+_ITEMS: dict[tuple[int, str], tuple[PlatformSpec, list[dict[str, Any]]]] = {}
+
+
+def _cached_items(spec: PlatformSpec, key: str, ports: Mapping[str, int]) -> list[dict[str, Any]]:
+    """A list's items, built once per spec and list: a paged list of 50,000 records asks
+    for it a hundred times. (The spec is kept beside its id, so the id is never reused.)"""
+    cache_key = (id(spec), key)
+    cached = _ITEMS.get(cache_key)
+    if cached is None or cached[0] is not spec:
+        cached = _ITEMS[cache_key] = (spec, _items(spec, key, ports))
+    return cached[1]
 
 
 def _items(spec: PlatformSpec, key: str, ports: Mapping[str, int]) -> list[dict[str, Any]]:
@@ -285,6 +304,8 @@ def _config_map(spec: PlatformSpec, key: str) -> tuple[int, dict[str, Any]]:
     if key == CVO_CONFIG:
         disabled = spec.cvo_disabled
         data = None if disabled is None else {"preflight": _yaml_list("disabled", disabled)}
+        if spec.cvo_preflight is not None:
+            data = {"preflight": spec.cvo_preflight}
     else:
         data = spec.gates if key == ADMIN_GATES else spec.acks
     if data is None:

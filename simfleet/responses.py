@@ -354,3 +354,7 @@ def pdb_items(spec: ClusterSpec) -> list[dict[str, Any]]:
         }
         for p in spec.pdbs
     ]
+
+
+class RawBody(str):
+    """A body the server sends as it is, not as JSON of a document."""

@@ -481,7 +481,8 @@ async def _send(
 
 
 async def _send_json(writer: asyncio.StreamWriter, code: int, doc: Any, keep_alive: bool) -> None:
-    await _send(writer, code, json.dumps(doc).encode(), "application/json", keep_alive)
+    body = doc.encode() if isinstance(doc, responses.RawBody) else json.dumps(doc).encode()
+    await _send(writer, code, body, "application/json", keep_alive)
 
 
 async def _send_status(

@@ -6,6 +6,7 @@ manager closes them, and their own lifetime ends them even if a test run is kill
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -70,7 +71,7 @@ def _every_json_report_follows_the_schema() -> Iterator[None]:
     validated against ``scanner/data/report.schema.json`` as it is rendered."""
     from scanner.report import Report
 
-    original = Report.to_json
+    original, original_write = Report.to_json, Report.write_json
 
     def checked(self: Report) -> str:
         text = original(self)
@@ -78,11 +79,20 @@ def _every_json_report_follows_the_schema() -> Iterator[None]:
         VALIDATED["reports"] += 1
         return text
 
+    def checked_write(self: Report, handle: Any) -> None:
+        buffer = io.StringIO()
+        original_write(self, buffer)
+        validate_report(json.loads(buffer.getvalue()))
+        VALIDATED["reports"] += 1
+        handle.write(buffer.getvalue())
+
     Report.to_json = checked  # type: ignore[method-assign]
+    Report.write_json = checked_write  # type: ignore[method-assign]
     try:
         yield
     finally:
         Report.to_json = original  # type: ignore[method-assign]
+        Report.write_json = original_write  # type: ignore[method-assign]
 
 
 @pytest.fixture(scope="session")

@@ -139,8 +139,10 @@ def test_the_deprecated_api_family_is_parsed() -> None:
         b"apiserver_requested_deprecated_apis{broken",
     ]
     assert parse_deprecated(lines) == (
-        DeprecatedRequest("policy", "v1beta1", "podsecuritypolicies", "", "1.25"),
-        DeprecatedRequest("", "v1", 'x\\"y', "status", ""),
+        DeprecatedRequest(
+            "policy", "v1beta1", "podsecuritypolicies", ("podsecuritypolicies",), "1.25"
+        ),
+        DeprecatedRequest("", "v1", 'x\\"y', ('x\\"y/status',), ""),
     )
 
 

@@ -28,8 +28,11 @@ GIT_VERSIONS = [
     ("v1.32.3+vmware.1", 1, 32, 3, False, "+vmware.1", "tanzu"),
     ("v1.33.1-aliyun.1", 1, 33, 1, False, "-aliyun.1", "ack"),
     ("v1.32.2-tke.3", 1, 32, 2, False, "-tke.3", "tke"),
-    # A build number wrapping the commit: how OpenShift and OKD stamp theirs.
-    ("v1.33.3-34+40f5951bd9888a", 1, 33, 3, False, "-34+40f5951bd9888a", "openshift"),
+    # A build number before the commit: OpenShift and OKD stamp it, but so do MicroK8s and
+    # IBM IKS, so it names no vendor ("unknown" is honest; a wrong vendor is not).
+    ("v1.33.3-34+40f5951bd9888a", 1, 33, 3, False, "-34+40f5951bd9888a", "unknown"),
+    ("v1.19.0-34+1a52fbf0753680", 1, 19, 0, False, "-34+1a52fbf0753680", "unknown"),  # MicroK8s
+    ("v1.7.4-2+eb9172c211dc41", 1, 7, 4, False, "-2+eb9172c211dc41", "unknown"),  # IBM IKS
     # Real gitVersions from public issue trackers that the detector once got wrong.
     ("v1.16.3-k3s.2", 1, 16, 3, False, "-k3s.2", "k3s"),
     ("v1.18.10-rke2r1", 1, 18, 10, False, "-rke2r1", "rke2"),
@@ -40,7 +43,7 @@ GIT_VERSIONS = [
         1,
         False,
         "-1820+4dd1b5a1afc832-dirty",
-        "openshift",
+        "unknown",
     ),
     ("v1.22.0-rc.0+894a78b", 1, 22, 0, True, "-rc.0+894a78b", "openshift"),
     ("v1.25.4+77bec7a", 1, 25, 4, False, "+77bec7a", "openshift"),

@@ -8,7 +8,7 @@ import shlex
 import sys
 from collections.abc import Sequence
 
-from scanner.secrets import scrub, scrub_all, terminal_safe
+from scanner.secrets import scrub, scrub_all, terminal_safe, unicode_safe
 
 log = logging.getLogger("scanner")
 
@@ -40,4 +40,6 @@ def command_line(argv: Sequence[str] | None = None) -> str:
             args[index + 1] = display_url(args[index + 1])
         elif arg.startswith("--webhook="):
             args[index] = "--webhook=" + display_url(arg.partition("=")[2])
-    return scrub(" ".join(shlex.quote(arg) for arg in ["upgrade-scanner", *args]))
+    # A path of non-UTF-8 bytes arrives with surrogates (surrogateescape): kept as U+FFFD.
+    line = " ".join(shlex.quote(arg) for arg in ["upgrade-scanner", *args])
+    return scrub(unicode_safe(line))

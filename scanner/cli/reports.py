@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 @output_options
 def report(report_path: str, **opts: Any) -> int:
     """Re-render a saved JSON report offline (no cluster access)."""
-    from scanner.cli.emit import renderings, write_formats, write_pdfs
+    from scanner.cli.emit import print_pdf, renderings, write_formats
     from scanner.cli.requests import report_outputs
+    from scanner.outputs.files import write_atomic
 
     loaded = load_report(report_path)
     outputs = report_outputs(opts)
@@ -33,7 +34,13 @@ def report(report_path: str, **opts: Any) -> int:
         shown = loaded
     text_of = renderings(shown, outputs.template_dir)
     write_formats(text_of, outputs)
-    write_pdfs(shown, text_of, outputs)
+    pdf = print_pdf(text_of, outputs)
+    if outputs.pdf:
+        if pdf is None:
+            from scanner.outputs.pdf import INSTALL_HINT, PdfError
+
+            raise PdfError(INSTALL_HINT)
+        write_atomic(outputs.pdf, pdf)
     return int(ExitCode.READY)
 
 
@@ -55,12 +62,17 @@ def diff(old_path: str, new_path: str, as_json: bool) -> int:
 
 
 def load_report(path: str) -> Report:
+    """A saved JSON report, read like every input file: bounded, a FIFO without a writer
+    or ``/dev/zero`` never hangs or grows the process (:func:`read_input`)."""
+    from scanner.inputs.yamlfile import read_input
     from scanner.report import Report
 
+    def fail(problem: str, how: str = "pass a JSON report upgrade-scanner wrote") -> ReportError:
+        return ReportError(f"{path}: {problem}; {how}")
+
+    data = read_input(path, fail)
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or "not UTF-8 text"
-        raise ReportError(f"{path}: cannot read ({reason})") from None
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise fail("not UTF-8 text") from None
     return Report.from_json(text, where=path)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the stages are imported when a command runs: --help stays f
     from scanner.inputs.selection import Selection
     from scanner.kube.reader import ReadOptions
     from scanner.pipeline import RunKind, RunRequest
+    from scanner.render.base import RenderOptions
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,24 @@ class Ui:
     @property
     def color(self) -> bool:
         return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+    @property
+    def width(self) -> int | None:
+        """The terminal's width for the summary table: ``COLUMNS`` when set, else the
+        terminal's own; None (every column, whatever the width) when stdout is not one."""
+        columns = os.environ.get("COLUMNS", "")
+        if columns.isdigit() and int(columns) > 0:
+            return int(columns)
+        if not sys.stdout.isatty():
+            return None
+        import shutil
+
+        return shutil.get_terminal_size().columns
+
+    def render_options(self) -> RenderOptions:
+        from scanner.render.base import RenderOptions
+
+        return RenderOptions(color=self.color, width=self.width)
 
     def start(self) -> Progress | None:
         """Set up logging; the progress callback, or None."""

@@ -21,7 +21,7 @@ METRICS_BODY_LIMIT = 256 << 20  # a large API server's /metrics is tens of MB; r
 DEPRECATED_FAMILY = b"apiserver_requested_deprecated_apis{"
 START_TIME = b"process_start_time_seconds "  # the API server's start: usage counted since
 PDB_BODY_LIMIT = 32 << 20  # one page
-_LABEL = re.compile(rb'(\w+)="((?:[^"\\]|\\.)*)"')
+_LABEL = re.compile(rb'(\w+)="([^"\\]*(?:\\.[^"\\]*)*)"')  # unrolled: fast
 
 
 def read_plan_inputs(reader: Reader) -> PlanInputs:
@@ -44,22 +44,91 @@ def read_plan_inputs(reader: Reader) -> PlanInputs:
         return found, ""
 
     metrics, requested_error = part("requested")
-    requested, since = metrics if metrics is not None else (None, None)
+    requested, since, dropped = metrics if metrics is not None else (None, None, 0)
     served, served_error = part("served")
     budgets, budgets_error = part("budgets")
     return PlanInputs(
-        requested, requested_error, served, served_error, budgets, budgets_error, since
+        requested, requested_error, served, served_error, budgets, budgets_error, since, dropped
     )
 
 
-def requested_deprecated(reader: Reader) -> tuple[tuple[DeprecatedRequest, ...], float | None]:
-    """The deprecated APIs clients requested, and since when the API server counted them
-    (its ``process_start_time_seconds``, from the same stream; None if it has none)."""
-    lines = reader.get_lines(
-        METRICS_PATH, prefix=(DEPRECATED_FAMILY, START_TIME), limit=METRICS_BODY_LIMIT
+def requested_deprecated(
+    reader: Reader,
+) -> tuple[tuple[DeprecatedRequest, ...], float | None, int]:
+    """The deprecated APIs clients requested (one per group/version/resource), since when
+    the API server counted them (its ``process_start_time_seconds``, from the same stream;
+    None if it has none), and how many series of resources over the cap were not kept."""
+    tally = reader.fold_lines(
+        METRICS_PATH,
+        prefix=(DEPRECATED_FAMILY, START_TIME),
+        limit=METRICS_BODY_LIMIT,
+        start=DeprecatedTally,
     )
-    families = [line for line in lines if line.startswith(DEPRECATED_FAMILY)]
-    return parse_deprecated(families), parse_start_time(lines)
+    return tally.requests(), tally.started, tally.dropped
+
+
+RESOURCES_KEPT = 1_000  # distinct group/version/resource kept per cluster; more are counted
+SUBRESOURCES_NAMED = 20  # paths (the resource, its subresources) named per resource
+
+
+class DeprecatedTally:
+    """The deprecated-API family folded as it streams: one request per group, version and
+    resource (what was requested named, its series counted). The first ``RESOURCES_KEPT``
+    resources seen are kept (every removal Kubernetes ever made is about 50); any more are
+    counted (their series), not kept, and the plan says how many."""
+
+    def __init__(self) -> None:
+        self.found: dict[tuple[bytes, bytes, bytes], _Resource] = {}
+        self.dropped = 0  # series of resources beyond the ones kept (counted, not held)
+        self.started: float | None = None
+
+    def add(self, line: bytes) -> None:
+        if line.startswith(START_TIME):
+            self.started = self.started or parse_start_time([line])
+            return
+        key = (_value(line, b'group="'), _value(line, b'version="'), _value(line, b'resource="'))
+        kept = self.found.get(key)
+        if kept is None and len(self.found) >= RESOURCES_KEPT:
+            if _requested(line):
+                self.dropped += 1  # counted from three finds: a million of them stay cheap
+            return
+        labels = _series_labels(line)
+        if labels is None:
+            return
+        request = _request(labels)
+        if request is None:
+            return
+        if kept is None:
+            kept = self.found[key] = _Resource(request)
+        kept.add(request)
+
+    def requests(self) -> tuple[DeprecatedRequest, ...]:
+        return tuple(resource.request() for resource in self.found.values())
+
+
+class _Resource:
+    def __init__(self, first: DeprecatedRequest) -> None:
+        self.first = first
+        self.paths: dict[str, None] = {}
+        self.series = 0
+        self.removed_release = first.removed_release
+
+    def add(self, request: DeprecatedRequest) -> None:
+        self.series += 1
+        self.removed_release = self.removed_release or request.removed_release
+        for path in request.paths:
+            if len(self.paths) < SUBRESOURCES_NAMED:
+                self.paths.setdefault(path)
+
+    def request(self) -> DeprecatedRequest:
+        return DeprecatedRequest(
+            self.first.group,
+            self.first.version,
+            self.first.resource,
+            tuple(self.paths),
+            self.removed_release,
+            self.series,
+        )
 
 
 def parse_start_time(lines: Sequence[bytes]) -> float | None:
@@ -75,32 +144,62 @@ def parse_start_time(lines: Sequence[bytes]) -> float | None:
 
 def parse_deprecated(lines: Sequence[bytes]) -> tuple[DeprecatedRequest, ...]:
     """``apiserver_requested_deprecated_apis{group=...,version=...,resource=...} 1`` lines as
-    requests; a series with value 0 (none since the last restart) is not a request."""
-    found: dict[tuple[str, ...], DeprecatedRequest] = {}
+    requests, one per group/version/resource; a series with value 0 (none since the last
+    restart) is not a request."""
+    tally = DeprecatedTally()
     for line in lines:
-        labels_end = line.rfind(b"}")
-        value = line[labels_end + 1 :].strip().split(b" ")[0] if labels_end > 0 else b""
-        try:
-            if float(value) <= 0:
-                continue
-        except ValueError:
-            continue
-        labels = {
-            key.decode(): text.decode("utf-8", "replace")
-            for key, text in _LABEL.findall(line[:labels_end])
-        }
-        request = DeprecatedRequest(
-            group=labels.get("group", ""),
-            version=labels.get("version", ""),
-            resource=labels.get("resource", ""),
-            subresource=labels.get("subresource", ""),
-            removed_release=labels.get("removed_release", ""),
-        )
-        if request.version and request.resource:
-            found.setdefault(
-                (request.group, request.version, request.resource, request.subresource), request
-            )
-    return tuple(found.values())
+        tally.add(line)
+    return tally.requests()
+
+
+def parse_series(line: bytes) -> DeprecatedRequest | None:
+    """One series of the family, or None (value 0, unparseable, no version or resource)."""
+    labels = _series_labels(line)
+    return _request(labels) if labels is not None else None
+
+
+def _series_labels(line: bytes) -> dict[bytes, bytes] | None:
+    """The labels of a series whose value is above 0 (a request since the start)."""
+    if not _requested(line):
+        return None
+    return dict(_LABEL.findall(line[: line.rfind(b"}")]))
+
+
+def _requested(line: bytes) -> bool:
+    """Whether the series' value is above 0."""
+    labels_end = line.rfind(b"}")
+    value = line[labels_end + 1 :].strip().split(b" ")[0] if labels_end > 0 else b""
+    try:
+        return float(value) > 0
+    except ValueError:
+        return False
+
+
+def _value(line: bytes, label: bytes) -> bytes:
+    """A label's raw value found by position (``,group="`` or ``{group="``): the key of a
+    series without parsing every label; an escaped quote ends it early, which only makes
+    the key differ from the full parse's (the key is used for grouping, never shown)."""
+    for start in (line.find(b"{" + label), line.find(b"," + label)):
+        if start >= 0:
+            begin = start + 1 + len(label)
+            end = line.find(b'"', begin)
+            return line[begin:end] if end >= 0 else b""
+    return b""
+
+
+def _request(labels: dict[bytes, bytes]) -> DeprecatedRequest | None:
+    def label(name: bytes) -> str:
+        return labels.get(name, b"").decode("utf-8", "replace")
+
+    resource, sub = label(b"resource"), label(b"subresource")
+    request = DeprecatedRequest(
+        group=label(b"group"),
+        version=label(b"version"),
+        resource=resource,
+        paths=(f"{resource}/{sub}" if sub else resource,),
+        removed_release=label(b"removed_release"),
+    )
+    return request if request.version and request.resource else None
 
 
 def disruption_budgets(reader: Reader) -> tuple[DisruptionBudget, ...]:

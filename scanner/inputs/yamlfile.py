@@ -24,12 +24,13 @@ import re
 import select
 import stat
 import time
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import yaml
 
 from scanner.errors import ScannerError
+from scanner.secrets import unicode_safe_document
 
 # A 10,000-context kubeconfig with a CA blob per cluster is about 18 MiB (make bench);
 # the limit is there to stop /dev/zero and mistakes, not real fleets.
@@ -122,11 +123,17 @@ def parse_yaml(text: str, *, unique_keys: bool = False) -> Any:
         # then parsed once, not twice; only a file that may be too deep gets the event pass.
         if nesting_bound(text) > MAX_NESTING and nesting_depth(text, loader) > MAX_NESTING:
             raise YamlProblem(problem=TOO_DEEP)
-        return yaml.load(text, Loader=loader)  # a SafeLoader subclass
+        document = yaml.load(text, Loader=loader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise YamlProblem(exc) from None
+    # A "\ud800" escape, or a lone surrogate already in the text, would fail every report's
+    # write: made safe here, where the text enters.
+    if _SURROGATES.search(text):
+        document = unicode_safe_document(document)
+    return document
 
 
+_SURROGATES = re.compile(r"[\ud800-\udfff]|\\u[dD][89a-fA-F]|\\U0000[dD][89a-fA-F]")
 _LINE_START = re.compile(r"^( *)((?:- +)*)", re.MULTILINE)
 
 
@@ -163,6 +170,28 @@ def read_yaml_file(path: str, label: str, error: type[ScannerError], fix: str) -
     def fail(problem: str, how: str = fix) -> ScannerError:
         return error(f"{label} {path}: {problem}; {how}")
 
+    data = read_input(path, fail)
+    # kubectl (Go's YAML) also reads UTF-16 with a byte order mark: PowerShell writes that.
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    try:
+        text = data.decode("utf-16" if utf16 else "utf-8-sig")
+    except UnicodeDecodeError:
+        text = "\0"
+    if "\0" in text:
+        raise fail("binary data, not a YAML text file", "pass the right file")
+    try:
+        return parse_yaml(text)
+    except YamlProblem as exc:
+        if exc.error is None:
+            raise fail(exc.problem, "pass the right file") from None
+        raise fail(f"not valid YAML ({exc.at_problem_mark()})") from None
+
+
+def read_input(path: str, fail: Callable[..., ScannerError]) -> bytes:
+    """The bytes of an input file, bounded: a regular file up to ``MAX_FILE_BYTES`` (its
+    size checked first), a FIFO read non-blocking with a deadline (a pipe nobody writes to
+    cannot hang the command), a device such as ``/dev/zero`` cut at the limit. Every
+    failure is ``fail(problem[, how])``."""
     try:
         if stat.S_ISFIFO(os.stat(path).st_mode):
             data = read_pipe(path, FIFO_WAIT_SECONDS)
@@ -186,20 +215,7 @@ def read_yaml_file(path: str, label: str, error: type[ScannerError], fix: str) -
         raise fail(f"cannot be read ({exc.strerror})") from None
     if size > MAX_FILE_BYTES or len(data) > MAX_FILE_BYTES:
         raise fail(f"larger than the {MAX_FILE_BYTES // 2**20} MiB limit", "pass the right file")
-    # kubectl (Go's YAML) also reads UTF-16 with a byte order mark: PowerShell writes that.
-    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-    try:
-        text = data.decode("utf-16" if utf16 else "utf-8-sig")
-    except UnicodeDecodeError:
-        text = "\0"
-    if "\0" in text:
-        raise fail("binary data, not a YAML text file", "pass the right file")
-    try:
-        return parse_yaml(text)
-    except YamlProblem as exc:
-        if exc.error is None:
-            raise fail(exc.problem, "pass the right file") from None
-        raise fail(f"not valid YAML ({exc.at_problem_mark()})") from None
+    return data
 
 
 class PipeTimeout(Exception):

@@ -20,7 +20,8 @@ from typing import Any
 from scanner.inputs.kubeconfig import ClusterEntry, ExecConfig
 from scanner.secrets import KNOWN, scrub
 
-_STDOUT_LIMIT = 1 << 20
+STDOUT_LIMIT = 1 << 20  # an ExecCredential is a few KB; a plugin printing more is broken
+STDERR_KEPT = 64 << 10  # the end of stderr is what names the problem
 
 
 class CredentialError(Exception):
@@ -45,6 +46,14 @@ def run_exec_plugin(
     """Run the plugin once; raise :class:`CredentialError` on any failure."""
     secrets = exec_secrets(config)
     name = os.path.basename(config.command)
+    if config.interactive_mode == "Always":
+        # As kubectl without a terminal: the plugin is not run. The scanner never gives a
+        # plugin a terminal (clusters are scanned at once, stdin is /dev/null).
+        raise CredentialError(
+            f"exec plugin {name!r} cannot support interactive mode: standard input is not a "
+            "terminal (interactiveMode: Always; log in with the plugin first, or set "
+            "interactiveMode: IfAvailable)"
+        )
     env = dict(os.environ)
     env.update(dict(config.env))
     env["KUBERNETES_EXEC_INFO"] = json.dumps(_exec_info(config, cluster))
@@ -63,11 +72,17 @@ def run_exec_plugin(
     except OSError as exc:
         raise CredentialError(f"exec plugin {name!r} could not start: {exc.strerror}") from None
     try:
-        stdout, stderr = process.communicate(timeout=timeout)
+        stdout, stderr = _bounded_output(process, timeout)
     except subprocess.TimeoutExpired:
         _kill_group(process)
         raise CredentialError(
             f"exec plugin {name!r} did not finish within {timeout:g}s (--timeout)"
+        ) from None
+    except _TooMuchOutput:
+        _kill_group(process)
+        raise CredentialError(
+            f"exec plugin {name!r} printed more than {STDOUT_LIMIT >> 20} MiB on stdout: not an "
+            "ExecCredential"
         ) from None
     if process.returncode != 0:
         detail = _last_lines(stderr.decode("utf-8", "replace"))
@@ -75,7 +90,47 @@ def run_exec_plugin(
             f"exec plugin {name!r} exited {process.returncode}: "
             + (scrub(detail, secrets) or "no error output")
         )
-    return _parse_credential(stdout[:_STDOUT_LIMIT], name)
+    return _parse_credential(stdout, name)
+
+
+class _TooMuchOutput(Exception):
+    pass
+
+
+def _bounded_output(process: subprocess.Popen[bytes], timeout: float) -> tuple[bytes, bytes]:
+    """stdout (at most ``STDOUT_LIMIT``) and the end of stderr, read until both close or
+    ``timeout`` passes: a plugin printing without end is stopped, never held in memory."""
+    import selectors
+    import time
+
+    assert process.stdout is not None and process.stderr is not None
+    deadline = time.monotonic() + timeout
+    out, err = bytearray(), bytearray()
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ, out)
+        selector.register(process.stderr, selectors.EVENT_READ, err)
+        while selector.get_map():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise subprocess.TimeoutExpired(process.args, timeout)
+            for key, _ in selector.select(remaining):
+                chunk = os.read(key.fd, 65536)
+                if not chunk:
+                    selector.unregister(key.fileobj)
+                    continue
+                key.data.extend(chunk)
+                if key.data is out and len(out) > STDOUT_LIMIT:
+                    raise _TooMuchOutput()
+                if key.data is err and len(err) > 2 * STDERR_KEPT:
+                    del err[:-STDERR_KEPT]
+    try:
+        process.wait(max(0.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        raise subprocess.TimeoutExpired(process.args, timeout) from None
+    finally:
+        for stream in (process.stdout, process.stderr):
+            stream.close()
+    return bytes(out), bytes(err)
 
 
 def _exec_info(config: ExecConfig, cluster: ClusterEntry | None) -> dict[str, Any]:

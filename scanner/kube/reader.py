@@ -16,18 +16,21 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from scanner import defaults
 from scanner.kube.errors import FetchError, classify
 from scanner.model import ErrorCategory
+from scanner.secrets import unicode_safe_document
 
 log = logging.getLogger(__name__)
 
 ERROR_BODY_LIMIT = 64 << 10  # of an error answer only the Status message is used
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")  # a JSON escape of a surrogate
 ITEM_LIMIT = 100_000  # objects of one list: more is not a fleet, it is a fault
 _T = TypeVar("_T")
 BUDGET_MARGIN = 2.0  # seconds on top of timeout * (retries + 1), for process scheduling
@@ -76,10 +79,20 @@ class Reader:
         """The lines of a text body that start with ``prefix`` (Prometheus families of
         ``/metrics``), read as a stream: only the kept lines and one chunk are ever held.
         ``limit`` caps the whole body."""
+        return self.fold_lines(path, prefix=prefix, limit=limit, start=_LineList).lines
 
-        def once() -> list[bytes]:
+    def fold_lines(
+        self, path: str, *, prefix: bytes | tuple[bytes, ...], limit: int, start: Callable[[], _F]
+    ) -> _F:
+        """Like :meth:`get_lines`, but each kept line goes to ``start()``'s ``add`` as it
+        is read (a fresh one per attempt), so a body of a million matching lines is folded
+        into what the caller keeps, never held."""
+
+        def once() -> _F:
+            folder = start()
             response = self._open(path, [], "text/plain")
-            return read_lines(response, prefix, limit, self.deadline, path)
+            read_lines(response, prefix, limit, self.deadline, path, folder.add)
+            return folder
 
         return self._retrying(path, once)
 
@@ -135,6 +148,10 @@ class Reader:
         body = read_capped(response, limit, self.deadline, path)
         try:
             document = json.loads(body)
+        except RecursionError:
+            raise FetchError(
+                ErrorCategory.INVALID_RESPONSE, f"{path}: JSON nested too deep to read"
+            ) from None
         except ValueError:
             snippet = body[:60].decode("utf-8", "replace").strip().replace("\n", " ")
             raise FetchError(
@@ -142,6 +159,8 @@ class Reader:
             ) from None
         if not isinstance(document, dict):
             raise FetchError(ErrorCategory.INVALID_RESPONSE, f"{path}: not a JSON object")
+        if _SURROGATE_ESCAPE.search(body):  # "\ud800": text no report could be written with
+            document = unicode_safe_document(document)
         return document
 
 
@@ -206,14 +225,35 @@ def read_capped(response: Any, limit: int, deadline: float, path: str) -> bytes:
 LINE_CHUNK = 1 << 20
 
 
+class LineFolder(Protocol):
+    def add(self, line: bytes) -> None: ...
+
+
+_F = TypeVar("_F", bound=LineFolder)
+
+
+class _LineList:
+    def __init__(self) -> None:
+        self.lines: list[bytes] = []
+
+    def add(self, line: bytes) -> None:
+        self.lines.append(line)
+
+
 def read_lines(
-    response: Any, prefix: bytes | tuple[bytes, ...], limit: int, deadline: float, path: str
+    response: Any,
+    prefix: bytes | tuple[bytes, ...],
+    limit: int,
+    deadline: float,
+    path: str,
+    sink: Callable[[bytes], None] | None = None,
 ) -> list[bytes]:
     """The lines of a streamed body that start with ``prefix`` (or one of several); a chunk
     without one anywhere is skipped whole, so a 20 MB ``/metrics`` costs a few substring
-    searches."""
+    searches. With ``sink`` each line goes there as it is read and none is kept."""
     prefixes = prefix if isinstance(prefix, tuple) else (prefix,)
     kept: list[bytes] = []
+    add = sink if sink is not None else kept.append
     size, tail = 0, b""
     try:
         while True:
@@ -234,9 +274,11 @@ def read_lines(
                 continue
             block, tail = data[:cut], data[cut + 1 :]
             if any(p in block for p in prefixes):
-                kept.extend(line for line in block.split(b"\n") if line.startswith(prefixes))
+                for line in block.split(b"\n"):
+                    if line.startswith(prefixes):
+                        add(line)
         if tail.startswith(prefixes):
-            kept.append(tail)
+            add(tail)
         return kept
     finally:
         response.release_conn() if size <= limit else response.close()

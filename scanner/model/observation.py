@@ -13,13 +13,16 @@ from scanner.versions import KubeVersion
 
 @dataclass(frozen=True)
 class DeprecatedRequest:
-    """One series of ``apiserver_requested_deprecated_apis``: clients asked for this API."""
+    """``apiserver_requested_deprecated_apis`` for one group/version/resource: clients asked
+    for this API (its series folded into one, what was requested named)."""
 
     group: str
     version: str
     resource: str
-    subresource: str = ""
+    # What was requested: the resource and/or its subresources ("cronjobs", "cronjobs/status").
+    paths: tuple[str, ...] = ()
     removed_release: str = ""  # the metric's own label, e.g. "1.25"
+    series: int = 1  # the series folded into this one group/version/resource
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,8 @@ class PlanInputs:
     # process_start_time_seconds of the API server that counted the deprecated requests
     # (from the same /metrics stream): usage is counted since then. None: not read.
     counted_since: float | None = None
+    # Series of the family naming resources beyond the ones kept (counted, not held).
+    requested_dropped: int = 0
 
 
 @dataclass(frozen=True)

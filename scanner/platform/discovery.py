@@ -9,7 +9,8 @@ specification) says which facts are confirmed; the parsing is lenient where they
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -17,6 +18,7 @@ from scanner.kube.documents import clip, items
 from scanner.kube.errors import FetchError
 from scanner.model import (
     CurrentSource,
+    ErrorCategory,
     EtcdBackup,
     Extension,
     Gate,
@@ -46,6 +48,7 @@ from scanner.platform.clusters import ClusterRecord, merge_records
 from scanner.platform.health import pending_csrs, read_etcd_backup
 from scanner.platform.upgrade import disabled_checks, productbase_version, read_gates, read_shadows
 
+log = logging.getLogger(__name__)
 _Entry = TypeVar("_Entry")
 RBAC = "deploy/rbac.yaml"
 
@@ -69,6 +72,9 @@ class Discovery:
     etcd_backup: EtcdBackup | None = None  # etcd-backup-default; None: not read
     etcd_backup_problem: str = ""  # why it was not read (a manual check names it)
     pending_csrs: int | None = None  # certificate requests neither approved nor denied
+    # Reads that were answered but could not be made sense of (a document nested too deep,
+    # not JSON, a shape no parser expects): read key -> why. Never a pass: a rule says so.
+    unreadable: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def registry_read(self) -> bool:
@@ -117,6 +123,24 @@ def parse_discovery(
     ``reads`` are the reads that were made (API discovery may have left some out: ``notes``
     say why)."""
     found_notes = [*notes, *_read_notes(answers, reads)]
+    unreadable = {
+        r.key: answer.message
+        for r in reads
+        if isinstance(answer := answers.get(r.key), FetchError)
+        and answer.category is ErrorCategory.INVALID_RESPONSE
+    }
+
+    def parsed(r: Read, parse: Callable[[], _Entry], empty: _Entry) -> _Entry:
+        """One document's parse: a failure (a bug, a document nested too deep) costs that
+        document only, recorded as unreadable; everything else read stays."""
+        try:
+            return parse()
+        except Exception as exc:  # any failure of one document is its own
+            log.debug("parsing %s failed", r.key, exc_info=True)
+            unreadable[r.key] = f"could not be parsed ({type(exc).__name__}: {clip(exc)})"
+            found_notes.append(f"{r.label}: answered, but {unreadable[r.key]}")
+            return empty
+
     read = frozenset(
         r.key
         for r in reads
@@ -124,15 +148,45 @@ def parse_discovery(
     )
     if not read - {r.key for r in CONFIG_MAPS}:
         read = frozenset()  # no platform API answered: absent ConfigMaps say nothing
-    controllers = read_shadows(items(answers.get(SHADOW_LIST.key)))
+    no_controllers: dict[str, UpgradeController] = {}
+    controllers = parsed(
+        SHADOW_LIST, lambda: read_shadows(items(answers.get(SHADOW_LIST.key))), no_controllers
+    )
     current, source = _current(answers, read, controllers, found_notes)
-    records = merge_records(
-        items(answers.get(TKESTACK.key)),
-        items(answers.get(CAPI.key)),
-        items(answers.get(KAMAJI.key)),
+    no_records: tuple[ClusterRecord, ...] = ()
+    records = parsed(
+        TKESTACK,
+        lambda: merge_records(
+            items(answers.get(TKESTACK.key)),
+            items(answers.get(CAPI.key)),
+            items(answers.get(KAMAJI.key)),
+        ),
+        no_records,
     )
     own = controllers.get(GLOBAL_NAME)
     names = [record.name for record in records] + list(controllers)
+
+    def if_read(r: Read, parse: Callable[[Any], _Entry]) -> _Entry | None:
+        if r.key not in read:
+            return None
+        return parsed(r, lambda: parse(items(answers.get(r.key))), None)
+
+    def object_if_read(r: Read, parse: Callable[[Mapping[str, Any] | None], _Entry]) -> Any:
+        if r.key not in read:
+            return None
+        return parsed(r, lambda: parse(_object(answers.get(r.key))), None)
+
+    gates = None
+    if ADMIN_GATES.key in read and ADMIN_ACKS.key in read:
+        gates = parsed(
+            ADMIN_GATES,
+            lambda: read_gates(
+                _object(answers.get(ADMIN_GATES.key)), _object(answers.get(ADMIN_ACKS.key))
+            ),
+            None,
+        )
+    etcd_backup = object_if_read(ETCD_BACKUP, read_etcd_backup)
+    etcd_problem = _problem(answers, reads, ETCD_BACKUP) or unreadable.get(ETCD_BACKUP.key, "")
     return Discovery(
         records=records,
         current_version=current,
@@ -142,25 +196,14 @@ def parse_discovery(
         read=read,
         duration_seconds=duration_seconds,
         controllers=controllers,
-        extensions=_if_read(read, MODULEINFO_LIST, answers, lambda a: read_module_infos(a, names)),
-        cluster_modules=_if_read(read, CLUSTERMODULE_LIST, answers, read_cluster_modules),
-        disabled_checks=(
-            disabled_checks(_object(answers.get(CVO_CONFIG.key)))
-            if CVO_CONFIG.key in read
-            else None
-        ),
-        gates=(
-            read_gates(_object(answers.get(ADMIN_GATES.key)), _object(answers.get(ADMIN_ACKS.key)))
-            if ADMIN_GATES.key in read and ADMIN_ACKS.key in read
-            else None
-        ),
-        etcd_backup=(
-            read_etcd_backup(_object(answers.get(ETCD_BACKUP.key)))
-            if ETCD_BACKUP.key in read
-            else None
-        ),
-        etcd_backup_problem=_problem(answers, reads, ETCD_BACKUP),
-        pending_csrs=_if_read(read, CSR_LIST, answers, pending_csrs),
+        extensions=if_read(MODULEINFO_LIST, lambda a: read_module_infos(a, names)),
+        cluster_modules=if_read(CLUSTERMODULE_LIST, read_cluster_modules),
+        disabled_checks=object_if_read(CVO_CONFIG, disabled_checks),
+        gates=gates,
+        etcd_backup=etcd_backup,
+        etcd_backup_problem=etcd_problem,
+        pending_csrs=if_read(CSR_LIST, pending_csrs),
+        unreadable=dict(unreadable),
     )
 
 
@@ -196,10 +239,6 @@ def _current(
     if PRODUCTBASE.key in read:
         notes.append(f"{PRODUCTBASE.label}: status.version has no version")
     return None, None
-
-
-def _if_read(read: frozenset[str], r: Read, answers: Mapping[str, Any], parse: Any) -> Any:
-    return parse(items(answers.get(r.key))) if r.key in read else None
 
 
 def _problem(answers: Mapping[str, Any], reads: Sequence[Read], r: Read) -> str:

@@ -20,10 +20,11 @@ Decisions:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from scanner.inputs.inventory import Inventory
 from scanner.inputs.targets import Target, proxied_cluster
@@ -132,7 +133,10 @@ def proxy_target(
     record: ClusterRecord, proxy: Proxy, inventory: Inventory | None, taken: Iterable[str] = ()
 ) -> Target:
     """A recorded cluster as a live target: ``<base>/kubernetes/<name>`` with the global
-    context's credentials and TLS settings; one client serves every such target."""
+    context's credentials and TLS settings; one client serves every such target. A record
+    name that is not a DNS-1123 subdomain (``../..``, ``a/version?``) is never requested:
+    the target carries the problem, so the cluster is ``UNKNOWN``/``config`` and no request
+    with the platform's token can leave that cluster's path."""
     origin = proxy.global_target
     assert origin.cluster is not None
     parts = urlsplit(proxy.base)
@@ -143,13 +147,21 @@ def proxy_target(
         name=f"{origin.cluster.name} (platform proxy)",
         server=f"{parts.scheme}://{parts.netloc}",
     )
+    valid = is_cluster_name(record.name)
+    escaped = quote(record.name, safe="")
+    problem = (
+        None
+        if valid
+        else f"invalid cluster name {escaped!r} in the platform's records: not a DNS-1123 "
+        "subdomain, so it is never requested through the platform proxy"
+    )
     return with_discovered_kind(
         Target(
             context=context,
             role=Role.WORKLOAD,
             name=(entry.display_name if entry else "") or record.name,
             kind=entry.kind if entry else "unknown",
-            server=f"{proxy.base}/kubernetes/{record.name}",
+            server=f"{proxy.base}/kubernetes/{escaped}",
             owner=entry.owner if entry else "",
             notes=entry.notes if entry else "",
             insecure_skip_tls_verify=origin.insecure_skip_tls_verify,
@@ -157,10 +169,20 @@ def proxy_target(
             user=origin.user,
             platform_name=record.name,
             access=Access.PLATFORM_PROXY,
-            api_prefix=f"{parts.path.rstrip('/')}/kubernetes/{record.name}",
+            api_prefix=f"{parts.path.rstrip('/')}/kubernetes/{escaped}" if valid else "",
+            problem=problem,
         ),
         record,
     )
+
+
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+
+def is_cluster_name(name: str) -> bool:
+    """A DNS-1123 subdomain (what Kubernetes object names are): lower-case letters, digits,
+    ``-`` and ``.``, at most 253 characters; nothing a URL path could be steered with."""
+    return len(name) <= 253 and _DNS_SUBDOMAIN.fullmatch(name) is not None
 
 
 def match_records(

@@ -25,8 +25,10 @@ from scanner.model import (
     UpgradeController,
 )
 
-CHECK_LIMIT = 200  # preflight checks, conditions and gates kept
-CONFIG_LIMIT = 64 << 10  # characters of a ConfigMap value parsed
+CONFIG_LIMIT = 64 << 10  # characters of a ConfigMap value parsed; a longer one is unreadable
+# Every check, condition and gate read is kept and judged (a cap here could drop a blocker):
+# the size of what is read is bounded by the reader's body and item limits, and reports cap
+# only what they show.
 
 
 def read_shadows(found: Sequence[Mapping[str, Any]]) -> dict[str, UpgradeController]:
@@ -47,9 +49,7 @@ def read_shadow(shadow: Mapping[str, Any] | None, ref: str = "") -> UpgradeContr
         dig(shadow, "spec", "desiredUpdate").get("version")
     )
     raw = dig(status, "preflight")
-    checks = [
-        _check(item) for item in listed(raw.get("checks"))[:CHECK_LIMIT] if isinstance(item, dict)
-    ]
+    checks = [_check(item) for item in listed(raw.get("checks")) if isinstance(item, dict)]
     observed = raw.get("observedAt")
     preflight = (
         Preflight(text(observed) or None, tuple(c for c in checks if c.name)) if checks else None
@@ -99,17 +99,22 @@ def productbase_version(base: Mapping[str, Any] | None) -> str | None:
 
 def disabled_checks(config_map: Mapping[str, Any] | None) -> tuple[str, ...]:
     """``data.preflight`` of ``cpaas-system/cvo-config``: YAML with a ``disabled:`` list of
-    check names. Absent or empty: nothing is disabled; not parseable: a placeholder name
-    says so, so the report shows it."""
+    check names. Absent or empty: nothing is disabled. Not parseable (not YAML, longer than
+    ``CONFIG_LIMIT``, nested too deep, not a mapping): a ValueError, and discovery records
+    the document as unreadable (a finding, never silence)."""
     value = dig(config_map, "data").get("preflight")
     if not isinstance(value, str) or not value.strip():
         return ()
-    import yaml
+    if len(value) > CONFIG_LIMIT:
+        raise ValueError(f"data.preflight is {len(value)} characters, over {CONFIG_LIMIT}")
+    from scanner.inputs.yamlfile import YamlProblem, parse_yaml
 
     try:
-        document = yaml.safe_load(value[:CONFIG_LIMIT])
-    except yaml.YAMLError:
-        return (f"(unreadable preflight configuration: {clip(value)[:80]})",)
+        document = parse_yaml(value)  # a nesting bound first: never a RecursionError
+    except YamlProblem as exc:
+        raise ValueError(f"data.preflight is not usable YAML{exc.with_position()}") from None
+    if document is not None and not isinstance(document, dict):
+        raise ValueError(f"data.preflight is a {type(document).__name__}, not a mapping")
     names = document.get("disabled") if isinstance(document, dict) else None
     return tuple(text(n) for n in listed(names) if isinstance(n, str) and n.strip())
 
@@ -124,5 +129,5 @@ def read_gates(gates: Mapping[str, Any] | None, acks: Mapping[str, Any] | None) 
     }
     return tuple(
         Gate(key=clip(key), description=text(value), acknowledged=str(key) in acked)
-        for key, value in sorted(dig(gates, "data").items())[:CHECK_LIMIT]
+        for key, value in sorted(dig(gates, "data").items())
     )

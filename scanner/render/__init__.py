@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from typing import TextIO
 
 from scanner.formats import FILE_FORMATS, FORMATS, Format
 from scanner.render.base import Renderer, RenderOptions
@@ -24,6 +25,7 @@ __all__ = [
     "RenderOptions",
     "Renderer",
     "render",
+    "write",
 ]
 
 
@@ -41,3 +43,16 @@ FILE_EXTENSIONS: dict[str, str] = {f.name: f.extension for f in FILE_FORMATS if 
 
 def render(name: str, report: Report, options: RenderOptions | None = None) -> str:
     return RENDERERS[name](report, options or RenderOptions())
+
+
+def write(name: str, report: Report, options: RenderOptions, handle: TextIO) -> None:
+    """Write a format to ``handle`` piece by piece where its module can (``write``: the
+    templates and JSON), else its whole text: a large fleet's report is then never one
+    string in memory."""
+    fmt = next(f for f in FORMATS if f.name == name)
+    module = importlib.import_module(fmt.module)
+    writer = getattr(module, "write", None)
+    if writer is not None:
+        writer(report, options, handle)
+    else:
+        handle.write(module.render(report, options))

@@ -17,10 +17,12 @@ from scanner.secrets import terminal_safe
 
 @dataclass(frozen=True)
 class RenderOptions:
-    """How to render: the user's template directory (tried first), colour for terminals."""
+    """How to render: the user's template directory (tried first), colour for terminals, and
+    the terminal's width for the summary table (None: every column, however wide)."""
 
     template_dir: str | None = None
     color: bool = False
+    width: int | None = None
 
 
 Renderer = Callable[[Report, RenderOptions], str]
@@ -61,3 +63,19 @@ def terminal_text(text: str) -> str:
 def clip(text: str, width: int) -> str:
     """``text`` cut to ``width`` characters, the last one an ellipsis when it was longer."""
     return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
+LINE_LIMIT = 400  # characters of one terminal note or platform line
+
+
+def clip_list(text: str, width: int = LINE_LIMIT) -> str:
+    """A line that ends in a comma-separated list (a note naming clusters), cut to about
+    ``width`` characters at a comma, with how many names were left out: the JSON report
+    keeps every name."""
+    if len(text) <= width:
+        return text
+    cut = text.rfind(", ", 0, width)
+    if cut < 0:
+        return clip(text, width)
+    rest = text[cut + 2 :]
+    return f"{text[:cut]} … and {rest.count(', ') + 1} more (every name is in the JSON report)"

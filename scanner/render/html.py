@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from typing import Any, TextIO
 
+from jinja2 import Environment
 from markupsafe import Markup
 
 from scanner.render.base import RenderOptions
-from scanner.render.jinja import environment, render_template, static_asset
+from scanner.render.jinja import environment, render_template, static_asset, write_template
 from scanner.report import Report
 
 TEMPLATE = "report.html.j2"
@@ -22,16 +24,22 @@ SCRIPT = "report.js"
 
 def render(report: Report, options: RenderOptions) -> str:
     env = environment(options)
+    return render_template(env, TEMPLATE, report, **_assets(env))
+
+
+def write(report: Report, options: RenderOptions, handle: TextIO) -> None:
+    env = environment(options)
+    write_template(env, TEMPLATE, report, handle, **_assets(env))
+
+
+def _assets(env: Environment) -> dict[str, Any]:
+    """Bundled (or the user's own) assets: trusted text, inlined as they are."""
     script = static_asset(env, SCRIPT)
-    return render_template(
-        env,
-        TEMPLATE,
-        report,
-        # Bundled (or the user's own) assets: trusted text, inlined as they are.
-        stylesheet=Markup(static_asset(env, STYLESHEET)),
-        script=Markup(script),
-        script_hash=csp_hash(script),
-    )
+    return {
+        "stylesheet": Markup(static_asset(env, STYLESHEET)),
+        "script": Markup(script),
+        "script_hash": csp_hash(script),
+    }
 
 
 def csp_hash(script: str) -> str:

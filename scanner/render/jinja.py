@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import re
 from importlib import resources
-from typing import Any
+from typing import Any, TextIO
 
 import jinja2
 from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
 from scanner.render import view
-from scanner.render.base import RenderOptions, clip, printable
+from scanner.render.base import RenderOptions, clip, clip_list, printable
 from scanner.report import Report
 
 TEMPLATE_PACKAGE = "scanner.templates"
@@ -118,8 +118,12 @@ def environment(options: RenderOptions, *, markdown: bool = False) -> jinja2.Env
         current_minor=view.current_minor,
         error_hint=view.error_hint,
         breakable=breakable,
+        names=lambda text: clip_list(str(text), NOTE_LIMIT),
     )
     return env
+
+
+NOTE_LIMIT = 2000  # characters of a note in Markdown and HTML; the JSON keeps every name
 
 
 _BREAK_AFTER = re.compile(r"([/.:\-+_?&=@])")
@@ -153,3 +157,12 @@ def static_asset(env: jinja2.Environment, name: str) -> str:
 def render_template(env: jinja2.Environment, name: str, report: Report, **extra: Any) -> str:
     """Render one template with the report context (plus ``extra`` variables)."""
     return env.get_template(name).render({**view.build_context(report), **extra})
+
+
+def write_template(
+    env: jinja2.Environment, name: str, report: Report, handle: TextIO, **extra: Any
+) -> None:
+    """:func:`render_template`, written to ``handle`` as the template produces it."""
+    context = {**view.build_context(report), **extra}
+    for chunk in env.get_template(name).generate(context):
+        handle.write(chunk)

@@ -6,8 +6,10 @@ Layout lives in ``report.md.j2``; escaping is the ``md`` filter of
 
 from __future__ import annotations
 
+from typing import TextIO
+
 from scanner.render.base import RenderOptions
-from scanner.render.jinja import environment, render_template
+from scanner.render.jinja import environment, render_template, write_template
 from scanner.report import Report
 
 TEMPLATE = "report.md.j2"
@@ -16,3 +18,7 @@ TEMPLATE = "report.md.j2"
 def render(report: Report, options: RenderOptions) -> str:
     env = environment(options, markdown=True)
     return render_template(env, TEMPLATE, report)
+
+
+def write(report: Report, options: RenderOptions, handle: TextIO) -> None:
+    write_template(environment(options, markdown=True), TEMPLATE, report, handle)

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from tabulate import tabulate
 
 from scanner.model import Access, Status, Verdict
-from scanner.render.base import CHANGE_LABELS, RenderOptions, clip, style, terminal_text
+from scanner.render.base import (
+    CHANGE_LABELS,
+    RenderOptions,
+    clip,
+    clip_list,
+    style,
+    terminal_text,
+)
 from scanner.render.platform_text import platform_lines
 from scanner.report import Changes, ClusterResult, Report
 from scanner.versions import VersionError, parse_git_version
@@ -21,18 +30,66 @@ _FINDING_WIDTH = 70
 _CELL_WIDTH = 48  # a 100 KB gitVersion must not make every row 100 KB wide
 
 
+HEADERS = ("CONTEXT", "ROLE", "KIND", "PROVIDER", "VERSION", "NODES", "STATUS", "FINDING")
+# Narrow terminals: columns given up first to last, as `kubectl get` shows less than `-o wide`
+# (every column is in the files). CONTEXT, VERSION, STATUS and FINDING always stay.
+_DROPPED_FIRST = ("PROVIDER", "KIND", "NODES", "ROLE")
+_MIN_FINDING = 24  # characters of finding text worth a column
+
+
 def render(report: Report, options: RenderOptions) -> str:
     rows = [_row(cluster, options) for cluster in report.clusters]
-    headers = ["CONTEXT", "ROLE", "KIND", "PROVIDER", "VERSION", "NODES", "STATUS", "FINDING"]
-    table = tabulate(rows, headers=headers, tablefmt="plain", disable_numparse=True)
-    lines = [table, ""]
-    lines.extend(f"note: {terminal_text(note)}" for note in report.notes)
+    lines = [_table(rows, options.width), ""]
+    lines.extend(f"note: {clip_list(terminal_text(note))}" for note in report.notes)
     if report.platform is not None:
-        lines.extend(f"platform: {terminal_text(line)}" for line in platform_lines(report.platform))
+        platform = platform_lines(report.platform)
+        lines.extend(f"platform: {clip_list(terminal_text(line))}" for line in platform)
     lines.extend(f"plan: {terminal_text(line)}" for line in plan_lines(report))
     lines.extend(f"manual: {terminal_text(line)}" for line in manual_lines(report))
     lines.append(render_verdict_line(report, options))
     return "\n".join(lines) + "\n"
+
+
+def _table(rows: list[list[str]], width: int | None) -> str:
+    """Every column when there is no width or they fit; else the columns dropped first go,
+    one by one (then the context is cut to a third of the width), and the finding text is
+    cut to what is left."""
+    if width is None:
+        return _plain(rows, list(HEADERS))
+    keep = list(range(len(HEADERS)))
+    shown = rows
+    for name in (None, *_DROPPED_FIRST, "CONTEXT"):
+        if name == "CONTEXT":  # every optional column gone: the context gives way too
+            context = max(12, width // 3)
+            shown = [[clip(row[0], context), *row[1:]] for row in shown]
+        elif name is not None:
+            keep.remove(HEADERS.index(name))
+            shown = [[row[i] for i in keep] for row in rows]
+        left = width - _fixed_width(shown, [HEADERS[i] for i in keep])
+        if left >= _MIN_FINDING:
+            break
+    finding = max(left, 10)
+    return _plain(
+        [[*row[:-1], clip(row[-1], finding)] for row in shown], [HEADERS[i] for i in keep]
+    )
+
+
+def _plain(rows: list[list[str]], headers: list[str]) -> str:
+    return tabulate(rows, headers=headers, tablefmt="plain", disable_numparse=True)
+
+
+def _fixed_width(rows: list[list[str]], headers: list[str]) -> int:
+    """Characters of a line without its finding text: the table laid out with a one-letter
+    finding, less that letter."""
+    probe = _plain([[*row[:-1], "x"] for row in rows], [*headers[:-1], "x"])
+    return max(_visible_len(line) for line in probe.splitlines()) - 1
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _visible_len(text: str) -> int:
+    return len(_ANSI.sub("", text))
 
 
 def plan_lines(report: Report) -> list[str]:

@@ -68,6 +68,7 @@ UNKNOWN cluster). And ``md``, which escapes any value for Markdown.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -232,6 +233,11 @@ def build_context(report: Report) -> dict[str, Any]:
         "platform": report.platform,
         "platform_facts": platform_facts(report.platform),
         "preflight_checks": _preflight_checks(report.platform),
+        "preflight_left_out": (
+            left_out(report.platform.preflight.checks)
+            if report.platform is not None and report.platform.preflight is not None
+            else ""
+        ),
         "controllers": controller_rows(clusters),
         "nodes": node_rows(clusters),
         "manual_checks": report.manual_checks,
@@ -263,14 +269,16 @@ def controller_rows(clusters: Sequence[ClusterResult]) -> list[dict[str, Any]]:
         ctrl = c.upgrade_controller
         if ctrl is None and not c.extensions and not c.resource_patches and not c.platform_version:
             continue
-        state, checks, last = "-", [], "-"
+        state, checks, last, more = "-", [], "-", ""
         if ctrl is not None:
             versions = (
                 " -> ".join(v for v in (ctrl.current, ctrl.desired) if v) or "versions not set"
             )
             true = [cond.type for cond in ctrl.conditions if cond.status == "True"]
             state = versions + (f"; {', '.join(true)}" if true else "")
-            checks = [ch for ch in _ordered(ctrl.preflight) if ch.state != "Passed"]
+            failing = [ch for ch in _ordered(ctrl.preflight) if ch.state != "Passed"]
+            checks = failing[:CHECKS_SHOWN]
+            more = left_out(failing)
             if ctrl.last_update is not None:
                 entry = ctrl.last_update
                 last = " ".join(p for p in (entry.version, entry.state, entry.completed) if p)
@@ -287,6 +295,7 @@ def controller_rows(clusters: Sequence[ClusterResult]) -> list[dict[str, Any]]:
                 "state": state,
                 "preflight": preflight_text(ctrl.preflight) if ctrl else "no upgrade operator view",
                 "checks": checks,
+                "checks_left_out": more,
                 "last_update": last,
                 "extensions": [(e, extension_text(e)) for e in extensions],
                 "patches": [patch_text(p) for p in c.resource_patches or ()],
@@ -320,8 +329,28 @@ def _ordered(preflight: Preflight | None) -> list[PreflightCheck]:
     return sorted(preflight.checks, key=lambda check: order.get(check.state, 2))
 
 
+CHECKS_SHOWN = 50  # preflight checks a report lists; every one is judged and in the JSON
+
+
 def _preflight_checks(platform: PlatformSection | None) -> list[PreflightCheck]:
-    return _ordered(platform.preflight) if platform is not None else []
+    return _ordered(platform.preflight)[:CHECKS_SHOWN] if platform is not None else []
+
+
+def left_out(checks: Sequence[PreflightCheck], shown: int = CHECKS_SHOWN) -> str:
+    """``9950 more checks not shown (all Passed; ...)`` for the checks past ``shown`` in
+    display order, or ""."""
+    rest = _ordered(Preflight(checks=tuple(checks)))[shown:]
+    if not rest:
+        return ""
+    states = Counter(check.state or "(none)" for check in rest)
+    if len(states) == 1:
+        breakdown = f"all {next(iter(states))}"
+    else:
+        breakdown = ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
+    return (
+        f"{len(rest)} more check{'' if len(rest) == 1 else 's'} not shown ({breakdown}; every "
+        "check is in the JSON report)"
+    )
 
 
 def _display_key(cluster: ClusterResult) -> tuple[int, int, str]:

@@ -27,7 +27,20 @@ from scanner.model import (
     finding,
 )
 from scanner.platform.addons import ClusterModuleState
-from scanner.platform.catalogue import PLATFORM_NAMESPACE
+from scanner.platform.catalogue import (
+    ADMIN_ACKS,
+    ADMIN_GATES,
+    CAPI,
+    CLUSTERMODULE_LIST,
+    CSR_LIST,
+    CVO_CONFIG,
+    KAMAJI,
+    MODULEINFO_LIST,
+    PLATFORM_NAMESPACE,
+    PRODUCTBASE,
+    SHADOW_LIST,
+    TKESTACK,
+)
 from scanner.platform.discovery import Discovery
 from scanner.rules.context import EvaluationContext
 from scanner.versions import VersionError, normalize_platform_version, parse_platform_version
@@ -268,6 +281,46 @@ def _release(text: str) -> str | None:
         return normalize_platform_version(text) if text else None
     except VersionError:
         return None
+
+
+# Unreadable platform documents: the ones that can hold a blocker make a blocker (what they
+# say is not known, so it cannot pass); the others a warning. The etcd backup's goes to the
+# manual checklist instead.
+_HOLDS_BLOCKERS = {
+    SHADOW_LIST.key: "the platform's preflight results",
+    ADMIN_GATES.key: "the release's admin gates",
+    ADMIN_ACKS.key: "which admin gates are acknowledged",
+    MODULEINFO_LIST.key: "the extensions' block reasons",
+    TKESTACK.key: "the clusters the platform manages and their versions",
+    CAPI.key: "the clusters the platform manages",
+    KAMAJI.key: "the hosted control planes",
+}
+_HOLDS_WARNINGS = {
+    CVO_CONFIG.key: "which preflight checks the platform skips",
+    CLUSTERMODULE_LIST.key: "the cluster modules' state",
+    CSR_LIST.key: "pending certificate requests",
+    PRODUCTBASE.key: "the current platform version",
+}
+
+
+def unreadable_rules(context: str, discovery: Discovery) -> list[Finding]:
+    """A platform document that answered but could not be read is never silence: what it
+    holds is not known, so it cannot pass (``platform-unreadable/<read>``)."""
+    found = []
+    for key, why in sorted(discovery.unreadable.items()):
+        if key in _HOLDS_BLOCKERS:
+            severity, holds = Severity.BLOCKER, _HOLDS_BLOCKERS[key]
+        elif key in _HOLDS_WARNINGS:
+            severity, holds = Severity.WARNING, _HOLDS_WARNINGS[key]
+        else:
+            continue  # the etcd backup: the manual checklist names it
+        message = (
+            f"the global cluster's {key} answered but could not be read ({why}); what it "
+            f"holds ({holds}) is not known"
+        )
+        fix = f"look at {key} on the global cluster (kubectl get ... -o yaml), repair it, re-run"
+        found.append(_platform("platform-unreadable", f"{context}/{key}", severity, message, fix))
+    return found
 
 
 def preflight_rules(preflight: Preflight | None, prefix: str = "") -> list[Finding]:

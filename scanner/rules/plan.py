@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from scanner.inputs.policy import Minor, Policy, Release, format_minor
 from scanner.inputs.removals import Removal, Removals
 from scanner.model import (
+    DeprecatedRequest,
     Finding,
     NodeSummary,
     Observation,
@@ -160,22 +161,22 @@ def _removed_apis(
         removed_in = removal.removed_in if removal else _minor(request.removed_release)
         if removed_in is None or removed_in not in steps:
             continue
-        found[removed_in].append(_removed_api(context, request.group, request.version,
-                                              request.resource, request.subresource,
-                                              removed_in, removal))  # fmt: skip
+        found[removed_in].append(_removed_api(context, request, removed_in, removal))
+    if inputs.requested_dropped:
+        notes.append(
+            f"{inputs.requested_dropped} more deprecated-API series name resources beyond the "
+            f"{len(inputs.requested)} kept: those were not checked"
+        )
 
 
 def _removed_api(
-    context: str,
-    group: str,
-    version: str,
-    resource: str,
-    subresource: str,
-    removed_in: Minor,
-    removal: Removal | None,
+    context: str, request: DeprecatedRequest, removed_in: Minor, removal: Removal | None
 ) -> Finding:
+    """One finding per group/version/resource, naming what was requested (the resource, its
+    subresources)."""
+    group, version, resource = request.group, request.version, request.resource
     group_version = f"{group}/{version}" if group else version
-    what = f"{resource}/{subresource}" if subresource else resource
+    what = " and ".join(request.paths) if request.paths else resource
     message = (
         f"clients still request {what} in {group_version}, which Kubernetes "
         f"{format_minor(removed_in)} no longer serves"

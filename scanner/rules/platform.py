@@ -19,6 +19,7 @@ from scanner.rules.gate import (
     controller_rules,
     extension_rules,
     gates_for,
+    unreadable_rules,
 )
 from scanner.rules.health import etcd_backup_rule, pending_csr_rule
 from scanner.versions import KubeVersion, VersionError, parse_git_version
@@ -66,6 +67,7 @@ def platform_findings(
         found.extend(admin_gate_rules(gates_for(discovery.gates or (), ctx.target.version)))
         found.extend(etcd_backup_rule(context, discovery.etcd_backup, ctx))
         found.extend(pending_csr_rule(context, discovery.pending_csrs))
+        found.extend(unreadable_rules(context, discovery))
     return found
 
 

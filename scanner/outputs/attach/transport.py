@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -30,6 +33,8 @@ RETRIES = 3
 RETRY_AFTER_MAX = 60  # a server asking for an hour's pause must not hang a pipeline
 MAX_BODY = 1024 * 1024
 SNIPPET = 160
+DEADLINE_FACTOR = 5  # one request, its retries included, ends within 5 x --timeout
+REDIRECTS = 3  # same-host redirects followed; one to another host is a failure
 
 
 @dataclass(frozen=True)
@@ -63,16 +68,61 @@ class Client:
     secrets: Sequence[str]
 
     def send(self, method: str, url: str, **kwargs: Any) -> Answer:
-        """The answer, whatever its status; :class:`RequestFailed` when there is none."""
+        """The answer, whatever its status; :class:`RequestFailed` when there is none, when
+        it does not end within ``DEADLINE_FACTOR`` x the timeout (a server answering a byte
+        at a time), or when the server redirects to another host (a single sign-on page:
+        never an attachment, and the credential is never sent there)."""
+        deadline = time.monotonic() + DEADLINE_FACTOR * self.timeout
+        outcome: list[Answer | BaseException] = []
+
+        def attempt() -> None:
+            try:
+                outcome.append(self._follow(method, url, deadline, kwargs))
+            except BaseException as exc:  # handed to the caller's thread
+                outcome.append(exc)
+
+        worker = threading.Thread(target=attempt, name=f"send-{self.label}", daemon=True)
+        worker.start()
+        worker.join(max(0.0, deadline - time.monotonic()) + 0.2)
+        if not outcome:  # the worker is left on the stuck connection; it is a daemon
+            total = DEADLINE_FACTOR * self.timeout
+            raise RequestFailed(self.message(f"no complete answer within {total:g}s"))
+        found = outcome[0]
+        if isinstance(found, BaseException):
+            raise found
+        return found
+
+    def _follow(self, method: str, url: str, deadline: float, kwargs: dict[str, Any]) -> Answer:
         limits = (self.timeout, self.timeout)
-        try:
-            response = self.session.request(method, url, timeout=limits, stream=True, **kwargs)
-            with response:
-                body = _read_capped(response)
-        except requests.RequestException as exc:
-            raise RequestFailed(self.message(_no_answer_text(exc, self.secrets))) from None
-        log.debug("%s to %s: %s", method, self.label, response.status_code)
-        return Answer(response.status_code, body)
+        origin = urlsplit(url)
+        for _ in range(REDIRECTS + 1):
+            try:
+                response = self.session.request(
+                    method, url, timeout=limits, stream=True, allow_redirects=False, **kwargs
+                )
+                with response:
+                    body = _read_capped(response, deadline)
+                    location = response.headers.get("Location", "")
+            except requests.RequestException as exc:
+                raise RequestFailed(self.message(_no_answer_text(exc, self.secrets))) from None
+            log.debug("%s to %s: %s", method, self.label, response.status_code)
+            if response.status_code not in REDIRECT_STATUSES or not location:
+                return Answer(response.status_code, body)
+            target = urlsplit(urljoin(url, location))
+            if (target.scheme, target.netloc) != (origin.scheme, origin.netloc):
+                raise RequestFailed(
+                    self.message(
+                        f"HTTP {response.status_code}: redirected to another host "
+                        f"({target.scheme}://{target.hostname or '?'}), probably a single "
+                        "sign-on page: not attached; use a credential the API accepts directly"
+                    )
+                )
+            if method != "GET" and response.status_code not in (307, 308):
+                raise RequestFailed(
+                    self.message(f"HTTP {response.status_code}: a {method} was redirected")
+                )
+            url = urljoin(url, location)
+        raise RequestFailed(self.message(f"more than {REDIRECTS} redirects"))
 
     def message(self, text: str) -> str:
         return scrub(f"{self.label}: {text}", self.secrets)
@@ -121,12 +171,15 @@ def status_text(answer: Answer, hints: Hints) -> str:
     return f"{head}{retried}" + (f": {detail}" if detail else "")
 
 
-def _read_capped(response: requests.Response) -> bytes:
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+
+
+def _read_capped(response: requests.Response, deadline: float) -> bytes:
     chunks, size = [], 0
     for chunk in response.iter_content(64 * 1024):
         chunks.append(chunk)
         size += len(chunk)
-        if size > MAX_BODY:
+        if size > MAX_BODY or time.monotonic() > deadline:
             break
     return b"".join(chunks)[:MAX_BODY]
 
