@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--series", type=int, default=1000000, help="deprecated-API series folded (0: skip)"
     )
+    parser.add_argument(
+        "--roadmap-count", type=int, default=10000, help="clusters in the roadmap (0: skip)"
+    )
     parser.add_argument("--kubectl-sample", type=int, default=20, help="contexts for kubectl")
     parser.add_argument("--runs", type=int, default=3, help="renders per format (median)")
     parser.add_argument("--startup-runs", type=int, default=5, help="runs per start-up figure")
@@ -163,6 +166,9 @@ def run_bounds(args: argparse.Namespace, results: Results, workdir: Path) -> Non
     if args.series:
         _progress(f"{args.series} deprecated-API series folded")
         results.series = bounds.fold_series(args.series)
+    if args.roadmap_count:
+        _progress(f"roadmap of {args.roadmap_count} clusters")
+        results.roadmap = bounds.roadmap_compute(args.roadmap_count)
 
 
 def _fastest_per_mode(runs: list[large.PlanRun]) -> list[large.PlanRun]:
@@ -314,6 +320,9 @@ def _method(args: argparse.Namespace) -> list[str]:
         "(every format; no PDF past 2,000 clusters), so each record is reported from its "
         "record. Series: that many distinct deprecated-API series streamed in about 1 MB "
         "reads through the scanner's reader into its fold (in-process, tracemalloc peak).",
+        f"Roadmap: {args.roadmap_count} workload clusters (minors 1.24-1.34, waves on a third, "
+        "a plan blocker on every tenth) planned from 4.2 to 4.3 in-process "
+        "(`fleet_roadmap`, the evaluation's cost), best of three.",
         f"Start-up: median wall of {args.startup_runs} runs of the console script.",
         "Children run without proxy variables (HTTP(S)_PROXY, ALL_PROXY, NO_PROXY).",
     ]

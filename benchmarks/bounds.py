@@ -105,3 +105,63 @@ def fold_series(series: int = 1_000_000) -> SeriesFold:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return SeriesFold(series, seconds, peak / 2**20, len(tally.requests()), tally.dropped)
+
+
+ROADMAP_SECONDS_TARGET = 1.0
+
+
+@dataclass(frozen=True)
+class RoadmapCompute:
+    clusters: int
+    seconds: float  # the best of three
+    windows: int
+
+
+def roadmap_compute(count: int = 10_000) -> RoadmapCompute:
+    """The roadmap of ``count`` workload clusters (minors 1.24-1.34, waves 1-3 on a third,
+    a plan blocker on every tenth) to 4.3 from 4.2, in-process: the evaluation's cost."""
+    from scanner.evaluate.roadmap import RoadmapOptions, fleet_roadmap
+    from scanner.inputs.policy import load_policy
+    from scanner.model import PlanStep, Role, Severity, Status, UpgradePlan, finding
+    from scanner.report import ClusterResult
+    from scanner.rules.context import Current, scan_context
+    from scanner.versions import parse_git_version, parse_platform_version
+
+    policy = load_policy()
+    target = policy.release("4.3")
+    current = Current(policy.release("4.2"), None, "", parse_platform_version("4.2.3"))
+    ctx = scan_context(policy, target, current, version=parse_platform_version("4.3"))
+    clusters = []
+    for i in range(count):
+        minor = 24 + i % 11
+        steps = tuple(
+            PlanStep(
+                f"1.{m}",
+                (finding("path-skew", f"c{i}/1.{m}", Severity.BLOCKER, "x"),)
+                if i % 10 == 0 and m == minor + 1
+                else (),
+            )
+            for m in range(minor + 1, 32)
+        )
+        clusters.append(
+            ClusterResult(
+                context=f"c{i:05}",
+                name=f"c{i:05}",
+                role=Role.WORKLOAD,
+                kind="ipi",
+                provider="platform",
+                server="",
+                status=Status.BLOCKED if minor < 31 else Status.PASS,
+                version=parse_git_version(f"v1.{minor}.3"),
+                plan=UpgradePlan("1.31", steps) if steps else None,
+                wave=1 + i % 3 if i % 3 == 0 else None,
+            )
+        )
+    best = float("inf")
+    windows = 0
+    for _ in range(3):
+        started = time.perf_counter()
+        found = fleet_roadmap(ctx, clusters, (), None, RoadmapOptions(), "2026-01-01T00:00:00Z")
+        best = min(best, time.perf_counter() - started)
+        windows = found.total_windows if found else 0
+    return RoadmapCompute(count, best, windows)

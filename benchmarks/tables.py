@@ -10,7 +10,9 @@ from tabulate import tabulate
 from benchmarks.bounds import (
     RECORDS_MIB_TARGET,
     RECORDS_SECONDS_TARGET,
+    ROADMAP_SECONDS_TARGET,
     RecordsScan,
+    RoadmapCompute,
     SeriesFold,
 )
 from benchmarks.large import (
@@ -48,6 +50,7 @@ class Results:
     metrics: MetricsParse | None = None
     records: list[RecordsScan] = field(default_factory=list)
     series: SeriesFold | None = None
+    roadmap: RoadmapCompute | None = None
 
     def scan(self, count: int, concurrency: int | None = None) -> ScanFigures | None:
         wanted = concurrency or self.default_concurrency
@@ -391,6 +394,16 @@ def targets_table(results: Results, large: int, small: int) -> str:
                 "bounded memory",
                 f"{fold.seconds:.1f} s, {fold.peak_mib:.1f} MiB, {fold.kept} kept",
                 "yes" if fold.peak_mib < 50 else "**no**",
+            ]
+        )
+    if results.roadmap is not None:
+        r = results.roadmap
+        rows.append(
+            [
+                f"roadmap of {r.clusters} clusters",
+                f"< {ROADMAP_SECONDS_TARGET:g} s",
+                f"{r.seconds:.3f} s ({r.windows} windows)",
+                _met(r.seconds, ROADMAP_SECONDS_TARGET),
             ]
         )
     rows.append([f"wall({large}) / wall({small}), concurrency {c}", "-", _s(scaling), "-"])

@@ -7,3 +7,6 @@ CONCURRENCY = 32  # clusters scanned at once
 KEEP_RUNS = 30  # --keep: the newest runs an --output-dir keeps
 MAX_PREFLIGHT_AGE = "7d"  # --max-preflight-age: an older platform preflight is stale
 MAX_BACKUP_AGE = "24h"  # --max-backup-age: the newest successful etcd backup's age limit
+STEPS_PER_WINDOW = 1  # --steps-per-window: minors one cluster climbs in one window
+MAX_PARALLEL = 20  # --max-parallel: workload clusters upgraded at once (the vendor's 4.0-4.2 cap)
+STALL_RUNS = 3  # --stall-runs: runs without change that make a cluster stalled

@@ -26,7 +26,15 @@ from typing import Any, Protocol
 
 from scanner import __version__
 from scanner.collect import Asks, CollectOptions, FleetCollector, Progress
-from scanner.evaluate import Mode, PlatformInputs, Run, Scanned, evaluate
+from scanner.evaluate import (
+    Mode,
+    PlatformInputs,
+    RoadmapOptions,
+    Run,
+    RunProgress,
+    Scanned,
+    evaluate,
+)
 from scanner.evaluate.modes import OnboardingMode, PlanToMode, UpgradeMode
 from scanner.inputs.policy import Minor, Policy, load_policy
 from scanner.inputs.removals import load_removals
@@ -65,6 +73,8 @@ class Upgrade:
     plans: bool = True  # upgrade plans for the clusters that must move (--no-plan: off)
     max_preflight_age: dt.timedelta = MAX_PREFLIGHT_AGE  # --max-preflight-age
     max_backup_age: dt.timedelta = MAX_BACKUP_AGE  # --max-backup-age
+    # The roadmap's windows: --steps-per-window, --max-parallel, --stall-runs.
+    roadmap: RoadmapOptions = field(default_factory=RoadmapOptions)
 
 
 @dataclass(frozen=True)
@@ -99,6 +109,8 @@ class RunRequest:
     previous: Callable[[], Report | None] | None = None
     # How the report leaves the team (--redact): applied before comparing with `previous`.
     present: Callable[[Report], Report] | None = None
+    # The earlier runs of the output directory, for the roadmap's burn-down and stalls.
+    history: Callable[[], Sequence[RunProgress]] | None = None
 
 
 class Collect(Protocol):
@@ -159,6 +171,7 @@ class Pipeline:
             today=dt.datetime.now(dt.UTC).date(),
             previous=request.previous() if request.previous else None,
             present=request.present,
+            history=request.history() if request.history else (),
         )
 
     def _upgrade(
@@ -218,7 +231,7 @@ class Pipeline:
         if discovery is not None:
             stages["discover"] = round(discovery.duration_seconds, 4)  # beside collection
         scanned = Scanned(selected.targets, observations, platform)
-        return _Found(UpgradeMode(ctx, removals), scanned, stages)
+        return _Found(UpgradeMode(ctx, removals, kind.roadmap), scanned, stages)
 
     def _platform(
         self,

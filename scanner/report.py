@@ -23,6 +23,7 @@ from scanner.model import (
     PolicyRef,
     Preflight,
     ResourcePatch,
+    Roadmap,
     Role,
     ScanError,
     Severity,
@@ -69,6 +70,7 @@ class ClusterResult(Serial):
     # The platform (distribution) version its ClusterModule's spec.version names: evidence
     # shown, not judged (PLATFORM.md: implied by a vendor design document, not confirmed).
     platform_version: str | None = None
+    wave: int | None = None  # the inventory's roadmap wave
 
     def __post_init__(self) -> None:
         if self.kind_source is None:  # reports from before discovery: only an inventory set kinds
@@ -173,7 +175,13 @@ class Change(Serial):
     detail: str = ""
 
 
-CHANGE_SECTIONS = ("new_blockers", "resolved", "status_changes", "version_changes")
+CHANGE_SECTIONS = (
+    "new_blockers",
+    "resolved",
+    "status_changes",
+    "version_changes",
+    "roadmap_changes",
+)
 
 
 @dataclass(frozen=True)
@@ -186,6 +194,7 @@ class Changes(Serial):
     resolved: tuple[Change, ...] = ()
     status_changes: tuple[Change, ...] = ()
     version_changes: tuple[Change, ...] = ()
+    roadmap_changes: tuple[Change, ...] = ()  # windows, route, each cluster's steps left
 
     @property
     def empty(self) -> bool:
@@ -235,6 +244,8 @@ class Report(Serial):
     platform: PlatformSection | None = None  # None: a report from before platform discovery
     # What the vendor's procedure requires and no API shows; never changes the verdict.
     manual_checks: tuple[ManualCheck, ...] = ()
+    # The fleet's upgrade roadmap (upgrades with plans); None: not computed (--no-plan).
+    roadmap: Roadmap | None = None
     schema_version: int = SCHEMA_VERSION
 
     @property

@@ -19,6 +19,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 COMMANDS = (
     [],
     ["scan"],
+    ["roadmap"],
     ["plan"],
     ["report"],
     ["diff"],

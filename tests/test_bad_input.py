@@ -187,19 +187,23 @@ CASES = (
          f"'contexts'?); {INVENTORY_FIX}"),
     Case("inventory", "typo-entry-key.yaml",
          "inventory {path}: contexts.\"global\": unknown key 'onwer' (expected kind, "
-         f"display_name, owner, notes or platform_name; did you mean 'owner'?); {INVENTORY_FIX}"),
+         f"display_name, owner, notes, platform_name or wave; did you mean 'owner'?); "
+         f"{INVENTORY_FIX}"),
     Case("inventory", "unknown-entry-key.yaml",
          "inventory {path}: contexts.\"global\": unknown key 'colour' (expected kind, "
-         f"display_name, owner, notes or platform_name); {INVENTORY_FIX}"),
+         f"display_name, owner, notes, platform_name or wave); {INVENTORY_FIX}"),
     Case("inventory", "contexts-not-a-mapping.yaml",
          "inventory {path}: contexts: must be a mapping of context name or glob to an entry; "
          f"{INVENTORY_FIX}"),
     Case("inventory", "entry-not-a-mapping.yaml",
          'inventory {path}: contexts."global": must be a mapping with keys kind, display_name, '
-         f"owner, notes, platform_name; {INVENTORY_FIX}"),
+         f"owner, notes, platform_name, wave; {INVENTORY_FIX}"),
     Case("inventory", "wrong-type.yaml",
          'inventory {path}: contexts."global".owner: expected a string, got the number 42; '
          f"{INVENTORY_FIX}"),
+    Case("inventory", "bad-wave.yaml",
+         'inventory {path}: contexts."global".wave: expected a whole number from 1, got the '
+         f"number 0; {INVENTORY_FIX}"),
     Case("inventory", "unknown-kind.yaml",
          "inventory {path}: contexts.\"global\".kind: unknown kind 'ipl' (expected ipi, upi, "
          f"hosted, third-party or unknown; did you mean 'ipi'?); {INVENTORY_FIX}"),

@@ -56,11 +56,11 @@ def test_empty_inventory(tmp_path: Path, text: str) -> None:
     ("text", "problem"),
     [
         ("contexts:\n  a: {onwer: me}\n",
-         "contexts.\"a\": unknown key 'onwer' (expected kind, display_name, owner, notes or "
-         "platform_name; did you mean 'owner'?)"),
+         "contexts.\"a\": unknown key 'onwer' (expected kind, display_name, owner, notes, "
+         "platform_name or wave; did you mean 'owner'?)"),
         ("contexts:\n  a: {colour: red}\n",
-         "contexts.\"a\": unknown key 'colour' (expected kind, display_name, owner, notes or "
-         "platform_name)"),
+         "contexts.\"a\": unknown key 'colour' (expected kind, display_name, owner, notes, "
+         "platform_name or wave)"),
         ("context:\n  a: {kind: ipi}\n",
          "unknown key 'context' (expected contexts; did you mean 'contexts'?)"),
         ("contexts:\n  a: {kind: IPI}\n",
@@ -73,7 +73,7 @@ def test_empty_inventory(tmp_path: Path, text: str) -> None:
          'contexts."a".owner: expected a string, got the number 42'),
         ("contexts:\n  a: ipi\n",
          'contexts."a": must be a mapping with keys kind, display_name, owner, notes, '
-         "platform_name"),
+         "platform_name, wave"),
         ('contexts:\n  "a*": {platform_name: a}\n',
          'contexts."a*".platform_name: names one cluster, so it needs an exact context name'),
         ("contexts:\n- a\n",

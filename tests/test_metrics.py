@@ -37,6 +37,9 @@ def test_every_family_in_order() -> None:
         "upgrade_scanner_cluster_info",
         "upgrade_scanner_scan_duration_seconds",
         "upgrade_scanner_last_run_timestamp_seconds",
+        "upgrade_scanner_roadmap_windows",
+        "upgrade_scanner_roadmap_remaining_steps",
+        "upgrade_scanner_roadmap_stalled_clusters",
     ]
 
 

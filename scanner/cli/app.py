@@ -8,7 +8,7 @@ from scanner import __version__
 from scanner.cli.attach import attach
 from scanner.cli.inspect import contexts, onboarding, plan_command, policy_command
 from scanner.cli.reports import diff, report
-from scanner.cli.scan import scan
+from scanner.cli.scan import roadmap_command, scan
 
 
 @click.group(
@@ -27,5 +27,15 @@ def cli() -> None:
     """
 
 
-for _command in (scan, plan_command, report, diff, attach, onboarding, policy_command, contexts):
+for _command in (
+    scan,
+    roadmap_command,
+    plan_command,
+    report,
+    diff,
+    attach,
+    onboarding,
+    policy_command,
+    contexts,
+):
     cli.add_command(_command)

@@ -24,7 +24,7 @@ from scanner.secrets import terminal_safe
 log = logging.getLogger(__name__)
 
 
-def write_reports(report: Report, outputs: Outputs, ui: Ui) -> list[str]:
+def write_reports(report: Report, outputs: Outputs, ui: Ui, *, summary: str = "table") -> list[str]:
     """Write every file and stream asked for; return the report files written (to attach).
 
     Named files first, each atomically. The PDF is printed before anything of the output
@@ -42,7 +42,9 @@ def write_reports(report: Report, outputs: Outputs, ui: Ui) -> list[str]:
     except PdfError as exc:  # the other reports are still written; then it is the error
         pdf, failure = None, exc
     written = (
-        write_output_dir(report, text_of, outputs.output_dir, pdf) if outputs.output_dir else []
+        write_output_dir(report, text_of, outputs.output_dir, pdf, outputs.keep)
+        if outputs.output_dir
+        else []
     )
     pdfs = [p for p in written if p.endswith(f".{PDF_EXTENSION}")]
     if outputs.pdf:
@@ -61,7 +63,13 @@ def write_reports(report: Report, outputs: Outputs, ui: Ui) -> list[str]:
     if ui.quiet:
         click.echo(render_verdict_line(report, ui.render_options()))
         return files
-    emit("-", render("table", report, ui.render_options()))
+    if summary == "roadmap" and report.roadmap is not None:
+        from scanner.render.roadmap_text import render_roadmap
+
+        emit("-", terminal_safe(render_roadmap(report.roadmap)))
+        click.echo(render_verdict_line(report, ui.render_options()))
+    else:
+        emit("-", render("table", report, ui.render_options()))
     for path in [*written, *(p for p in pdfs if p != outputs.pdf)]:
         click.echo(f"wrote {terminal_safe(path)}")
     return files
@@ -143,9 +151,11 @@ def print_pdf(
 
 
 def write_output_dir(
-    report: Report, text_of: Renderings, directory: str, pdf: bytes | None
+    report: Report, text_of: Renderings, directory: str, pdf: bytes | None, keep: int
 ) -> list[str]:
-    """Every format of the run (and its PDF, when printed) as one set, or none."""
+    """Every format of the run (and its PDF, when printed), with the roadmap's history, as
+    one set, or none."""
+    from scanner.outputs.history import PROGRESS_NAME, progress_text
     from scanner.outputs.publish import publish_run
 
     contents: dict[str, Content] = {}
@@ -154,4 +164,6 @@ def write_output_dir(
         contents[fmt.extension] = text_of.lazy(fmt.name)
     if pdf is not None:
         contents[PDF_EXTENSION] = pdf
-    return publish_run(directory, report.target, report.generated_at, contents)
+    progress = progress_text(directory, report, keep)
+    state = {PROGRESS_NAME: progress} if progress is not None else None
+    return publish_run(directory, report.target, report.generated_at, contents, state)

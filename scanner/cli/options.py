@@ -212,3 +212,37 @@ def output_options(func: F) -> F:
             ),
         ],
     )
+
+
+ROADMAP = [
+    click.option(
+        "--steps-per-window",
+        type=click.IntRange(min=1, max=10),
+        default=defaults.STEPS_PER_WINDOW,
+        show_default=True,
+        metavar="N",
+        help="Roadmap: Kubernetes minors one cluster climbs in one maintenance window.",
+    ),
+    click.option(
+        "--max-parallel",
+        type=click.IntRange(min=1),
+        default=defaults.MAX_PARALLEL,
+        show_default=True,
+        metavar="N",
+        help="Roadmap: workload clusters upgraded at once in one window (the vendor's limit "
+        "on 4.0-4.2 is 20).",
+    ),
+    click.option(
+        "--stall-runs",
+        type=click.IntRange(min=2),
+        default=defaults.STALL_RUNS,
+        show_default=True,
+        metavar="N",
+        help="Roadmap, with --output-dir: a cluster whose remaining steps did not change over "
+        "the last N runs while the fleet's did is stalled.",
+    ),
+]
+
+
+def roadmap_options(func: F) -> F:
+    return _apply(func, ROADMAP)

@@ -53,7 +53,7 @@ def diff(old_path: str, new_path: str, as_json: bool) -> int:
     from scanner.render.table import render_changes
     from scanner.rules.changes import compare, regressed
 
-    changes = compare(load_report(old_path), load_report(new_path).clusters)
+    changes = compare(load_report(old_path), load_report(new_path))
     if as_json:
         click.echo(json.dumps(changes.to_dict(), indent=2, ensure_ascii=False))
     else:

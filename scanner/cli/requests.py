@@ -20,6 +20,7 @@ from scanner.formats import FILE_FORMATS
 
 if TYPE_CHECKING:  # the stages are imported when a command runs: --help stays fast
     from scanner.collect import CollectOptions, Progress
+    from scanner.evaluate import RoadmapOptions
     from scanner.inputs.selection import Selection
     from scanner.kube.reader import ReadOptions
     from scanner.pipeline import RunKind, RunRequest
@@ -132,6 +133,15 @@ class ContextsCommand:
     read: ReadOptions
 
 
+def roadmap_of(opts: Mapping[str, Any]) -> RoadmapOptions:
+    from scanner.evaluate import RoadmapOptions
+    from scanner.rules.roadmap import Settings
+
+    return RoadmapOptions(
+        Settings(opts["steps_per_window"], opts["max_parallel"]), opts["stall_runs"]
+    )
+
+
 def scan_request(opts: Mapping[str, Any], command_line: str) -> ScanCommand:
     from scanner.pipeline import RunRequest, Upgrade
 
@@ -143,6 +153,7 @@ def scan_request(opts: Mapping[str, Any], command_line: str) -> ScanCommand:
         plans=not opts["no_plan"],
         max_preflight_age=opts["max_preflight_age"],
         max_backup_age=opts["max_backup_age"],
+        roadmap=roadmap_of(opts),
     )
     run = RunRequest(
         kind=kind,

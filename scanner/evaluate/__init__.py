@@ -28,6 +28,7 @@ from typing import Any
 
 from scanner.evaluate.drafts import PlatformInputs, missing, result_of, status_of
 from scanner.evaluate.modes import Mode, OnboardingMode, PlanToMode, UpgradeMode
+from scanner.evaluate.roadmap import RoadmapOptions, RunProgress
 from scanner.inputs.targets import Target
 from scanner.model import Observation, Role, Status, Verdict, Waiver
 from scanner.report import ClusterResult, Report
@@ -39,7 +40,9 @@ __all__ = [
     "OnboardingMode",
     "PlanToMode",
     "PlatformInputs",
+    "RoadmapOptions",
     "Run",
+    "RunProgress",
     "Scanned",
     "UpgradeMode",
     "evaluate",
@@ -84,6 +87,7 @@ def evaluate(
     today: dt.date | None = None,
     previous: Report | None = None,
     present: Callable[[Report], Report] | None = None,
+    history: Sequence[RunProgress] = (),
 ) -> Report:
     """The one evaluation pass. One result per target, in target order, paired with its
     observation by context; then the records no kubeconfig context covers.
@@ -125,10 +129,11 @@ def evaluate(
         platform=section,
         manual_checks=mode.manual_checks(drafts, platform),
     )
+    report = replace(report, roadmap=mode.roadmap(report, history))
     if present is not None:
         report = present(report)
     if previous is not None:
-        report = replace(report, changes=compare(previous, report.clusters))
+        report = replace(report, changes=compare(previous, report))
     return report
 
 

@@ -131,6 +131,7 @@ def result_of(draft: Draft, findings: Sequence[Finding]) -> ClusterResult:
         plan=draft.plan,
         resource_patches=obs.resource_patches,
         platform_version=_platform_version(draft),
+        wave=target.wave,
     )
 
 

@@ -6,16 +6,18 @@ the one evaluation pass (:func:`scanner.evaluate.evaluate`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from scanner.evaluate.checklist import manual_checks
 from scanner.evaluate.drafts import Draft, PlatformInputs, error_of, platform_draft
+from scanner.evaluate.roadmap import RoadmapOptions, RunProgress, fleet_roadmap
 from scanner.exitcodes import ExitCode
 from scanner.inputs.policy import Minor, format_minor, latest_minor
 from scanner.inputs.removals import Removals
 from scanner.inputs.targets import Target
-from scanner.model import ManualCheck, Observation, Role, Verdict
+from scanner.model import ManualCheck, Observation, Roadmap, Role, Verdict
+from scanner.report import Report
 from scanner.rules.cluster import cluster_findings, onboarding_findings
 from scanner.rules.context import EvaluationContext
 from scanner.rules.gate import resource_patch_rules
@@ -54,6 +56,9 @@ class Mode(Protocol):
     ) -> tuple[ManualCheck, ...]:
         """What the procedure requires and no API shows (upgrades only)."""
 
+    def roadmap(self, report: Report, history: Sequence[RunProgress]) -> Roadmap | None:
+        """The fleet's roadmap (upgrades with plans only)."""
+
 
 def _window(ctx: EvaluationContext) -> dict[str, Any]:
     return {
@@ -69,6 +74,7 @@ class UpgradeMode:
 
     ctx: EvaluationContext
     removals: Removals | None = None
+    roadmap_options: RoadmapOptions = field(default_factory=RoadmapOptions)
 
     @property
     def label(self) -> str:
@@ -119,6 +125,19 @@ class UpgradeMode:
     ) -> tuple[ManualCheck, ...]:
         return manual_checks(self.ctx, drafts, platform)
 
+    def roadmap(self, report: Report, history: Sequence[RunProgress]) -> Roadmap | None:
+        if self.removals is None:  # --no-plan: no plans, so no roadmap
+            return None
+        return fleet_roadmap(
+            self.ctx,
+            report.clusters,
+            report.manual_checks,
+            report.platform,
+            self.roadmap_options,
+            report.generated_at,
+            history,
+        )
+
 
 def _none(drafts: Sequence[Draft], platform: PlatformInputs | None) -> tuple[ManualCheck, ...]:
     return ()
@@ -157,6 +176,9 @@ class OnboardingMode:
         self, drafts: Sequence[Draft], platform: PlatformInputs | None
     ) -> tuple[ManualCheck, ...]:
         return _none(drafts, platform)
+
+    def roadmap(self, report: Report, history: Sequence[RunProgress]) -> Roadmap | None:
+        return None
 
 
 @dataclass(frozen=True)
@@ -201,6 +223,9 @@ class PlanToMode:
         self, drafts: Sequence[Draft], platform: PlatformInputs | None
     ) -> tuple[ManualCheck, ...]:
         return _none(drafts, platform)
+
+    def roadmap(self, report: Report, history: Sequence[RunProgress]) -> Roadmap | None:
+        return None
 
 
 __all__ = ["STANDARD_EXIT", "Mode", "OnboardingMode", "PlanToMode", "UpgradeMode"]

@@ -24,7 +24,8 @@ from scanner.inputs.fields import Checker
 from scanner.inputs.yamlfile import quote, read_yaml_file
 from scanner.model import CLUSTER_KINDS
 
-ENTRY_KEYS = ("kind", "display_name", "owner", "notes", "platform_name")
+ENTRY_KEYS = ("kind", "display_name", "owner", "notes", "platform_name", "wave")
+_TEXT_KEYS = ("kind", "display_name", "owner", "notes", "platform_name")
 _TOP_KEYS = ("contexts",)
 _FIX = "fix the file or pass another with --inventory"
 _GLOB_CHARS = frozenset("*?[")
@@ -38,6 +39,7 @@ class InventoryEntry:
     owner: str = ""
     notes: str = ""
     platform_name: str = ""  # the cluster's record name on the global cluster
+    wave: int | None = None  # the roadmap's order: wave 1 reaches each minor before wave 2
 
 
 @dataclass(frozen=True)
@@ -77,15 +79,19 @@ def _entry(check: Checker, name: object, body: Any) -> InventoryEntry:
     if body is not None and not isinstance(body, dict):
         check.fail(where, f"must be a mapping with keys {', '.join(ENTRY_KEYS)}")
     entry = check.mapping(body or {}, where, ENTRY_KEYS)
-    for key in ENTRY_KEYS:
+    for key in _TEXT_KEYS:
         if entry.get(key) is not None and not isinstance(entry[key], str):
             check.fail(f"{where}.{key}", f"expected a string, got {check.describe(entry[key])}")
     kind = check.choice(entry.get("kind") or "unknown", f"{where}.kind", CLUSTER_KINDS, "kind")
     platform_name = entry.get("platform_name") or ""
     if platform_name and _GLOB_CHARS & set(name):
         check.fail(f"{where}.platform_name", "names one cluster, so it needs an exact context name")
+    wave = entry.get("wave")
+    if wave is not None and (isinstance(wave, bool) or not isinstance(wave, int) or wave < 1):
+        check.fail(f"{where}.wave", f"expected a whole number from 1, got {check.describe(wave)}")
     return InventoryEntry(
         pattern=name,
+        wave=wave,
         kind=kind,
         display_name=entry.get("display_name") or "",
         owner=entry.get("owner") or "",

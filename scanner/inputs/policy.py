@@ -127,6 +127,30 @@ class Policy:
                     queue.append(step)
         return None
 
+    def upgrade_routes(self, source: str, target: str, max_hops: int = 4) -> list[tuple[str, ...]]:
+        """Every chain of supported upgrades from ``source`` to ``target`` (both ends
+        included) of at most ``max_hops`` hops, each hop to a newer release: the roadmap
+        weighs them by maintenance windows."""
+        onward: dict[str, list[str]] = {}
+        for release in self.releases.values():
+            for origin in release.upgrade_from:
+                onward.setdefault(origin, []).append(release.version)
+        found: list[tuple[str, ...]] = []
+
+        def walk(route: tuple[str, ...]) -> None:
+            here = route[-1]
+            if here == target:
+                found.append(route)
+                return
+            if len(route) > max_hops:
+                return
+            for step in onward.get(here, ()):
+                if version_key(step) > version_key(here) and step not in route:
+                    walk((*route, step))
+
+        walk((source,))
+        return sorted(found, key=lambda r: (len(r), [version_key(v) for v in reversed(r)]))
+
 
 def _walk_back(previous: Mapping[str, str], source: str, target: str) -> tuple[str, ...]:
     route = [target]

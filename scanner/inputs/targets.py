@@ -51,6 +51,7 @@ class Target:
     cluster: ClusterEntry | None = field(default=None, repr=False)
     user: UserEntry | None = field(default=None, repr=False)
     platform_name: str = ""  # the inventory's name for this cluster on the global cluster
+    wave: int | None = None  # the inventory's roadmap wave
     kind_source: KindSource | None = None  # None: the inventory's, unknown when it gave none
     acp: AcpExtension | None = None  # the platform CLI's extension on the context or cluster
     access: Access = Access.KUBECONFIG  # or through the platform proxy (a recorded cluster)
@@ -222,6 +223,7 @@ def _target(config: Kubeconfig, name: str, role: Role, inventory: Inventory | No
         kind=entry.kind if entry else "unknown",
         server=safe_server(cluster.server) if cluster else "",
         owner=entry.owner if entry else "",
+        wave=entry.wave if entry else None,
         notes=entry.notes if entry else "",
         insecure_skip_tls_verify=cluster.insecure_skip_tls_verify if cluster else False,
         problem="; ".join(problems) or None,

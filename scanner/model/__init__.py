@@ -1,7 +1,8 @@
 """The shared vocabulary, by concern: :mod:`~scanner.model.core` (roles, statuses, evidence,
 findings), :mod:`~scanner.model.observation` (what collection learned),
 :mod:`~scanner.model.platform` (what the platform says of a cluster) and
-:mod:`~scanner.model.plan` (upgrade plans). Every name is re-exported here."""
+:mod:`~scanner.model.plan` (upgrade plans) and :mod:`~scanner.model.roadmap` (the fleet's
+roadmap). Every name is re-exported here."""
 
 from scanner.model.core import (
     CLUSTER_KINDS,
@@ -38,9 +39,19 @@ from scanner.model.platform import (
     ResourcePatch,
     UpgradeController,
 )
+from scanner.model.roadmap import (
+    KUBERNETES,
+    PLATFORM,
+    ProgressPoint,
+    Roadmap,
+    RoadmapAction,
+    RoadmapWindow,
+)
 
 __all__ = [
     "CLUSTER_KINDS",
+    "KUBERNETES",
+    "PLATFORM",
     "PREFLIGHT_STATES",
     "WAIVER_KEYS",
     "Access",
@@ -65,7 +76,11 @@ __all__ = [
     "PolicyRef",
     "Preflight",
     "PreflightCheck",
+    "ProgressPoint",
     "ResourcePatch",
+    "Roadmap",
+    "RoadmapAction",
+    "RoadmapWindow",
     "Role",
     "ScanError",
     "Severity",

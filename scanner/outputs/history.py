@@ -17,8 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import LockedError, ReportError
+from scanner.evaluate import RunProgress
+from scanner.model import ProgressPoint
 from scanner.processes import alive
 from scanner.report import Report
+from scanner.serial import SerialError
 
 log = logging.getLogger(__name__)
 
@@ -147,3 +150,46 @@ def _held(holder: dict[str, Any]) -> bool:
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+PROGRESS_NAME = "roadmap-history.jsonl"  # one line per run: the roadmap's figures
+PROGRESS_LINE_LIMIT = 4 << 20  # characters of one line (10,000 clusters' remaining steps)
+
+
+def read_progress(directory: str, keep: int) -> list[RunProgress]:
+    """The runs the output directory's ``roadmap-history.jsonl`` records, oldest first, the
+    newest ``keep`` of them; a line that cannot be read is skipped (it only costs a point
+    of the burn-down)."""
+    path = os.path.join(directory, PROGRESS_NAME)
+    found: list[RunProgress] = []
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            lines = [line for line in handle if len(line) <= PROGRESS_LINE_LIMIT][-keep:]
+    except OSError:
+        return []
+    for line in lines:
+        try:
+            data = json.loads(line)
+            point = ProgressPoint.from_dict(
+                {k: v for k, v in data.items() if k != "remaining"}, "progress"
+            )
+            remaining = {str(k): int(v) for k, v in (data.get("remaining") or {}).items()}
+        except (ValueError, TypeError, AttributeError, SerialError):
+            continue
+        found.append(RunProgress(point, remaining))
+    return found
+
+
+def progress_text(directory: str, report: Report, keep: int) -> str | None:
+    """``roadmap-history.jsonl`` with this run's line added and the oldest lines beyond
+    ``keep`` dropped; None when the report has no roadmap."""
+    roadmap = report.roadmap
+    if roadmap is None or not roadmap.history:
+        return None
+    line = {**roadmap.history[-1].to_dict(), "remaining": dict(roadmap.remaining)}
+    earlier = [
+        json.dumps({**run.point.to_dict(), "remaining": dict(run.remaining)})
+        for run in read_progress(directory, keep)
+    ]
+    lines = [*earlier, json.dumps(line)][-keep:]
+    return "".join(f"{text}\n" for text in lines)

@@ -116,6 +116,23 @@ def metrics_of(report: Report) -> MetricsWriter:
         "When the report was generated, in seconds since the Unix epoch.",
         [(target, _epoch_seconds(report.generated_at))],
     )
+    roadmap = report.roadmap
+    if roadmap is not None:  # none with --no-plan, or when the current version is not known
+        writer.gauge(
+            PREFIX + "roadmap_windows",
+            "Maintenance windows the roadmap to the target needs.",
+            [(target, roadmap.total_windows)],
+        )
+        writer.gauge(
+            PREFIX + "roadmap_remaining_steps",
+            "Kubernetes minors the fleet's workload clusters still have to climb.",
+            [(target, roadmap.remaining_steps)],
+        )
+        writer.gauge(
+            PREFIX + "roadmap_stalled_clusters",
+            "Clusters with no progress over the last --stall-runs runs while the fleet moved.",
+            [(target, len(roadmap.stalled))],
+        )
     return writer
 
 

@@ -24,15 +24,23 @@ HELD = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
 
 
 def publish_run(
-    directory: str, target: str, generated_at: str, contents: Mapping[str, Content]
+    directory: str,
+    target: str,
+    generated_at: str,
+    contents: Mapping[str, Content],
+    state: Mapping[str, Content] | None = None,
 ) -> list[str]:
     """Write ``contents`` (extension -> text) as one run: ``readiness-<target>-<stamp>.<ext>``
-    and ``latest.<ext>`` for every extension, all or none. Returns the run's files."""
+    and ``latest.<ext>`` for every extension, and ``state`` (file name -> text: the
+    roadmap's history), all or none. Returns the run's files."""
     runs = {ext: run_file(directory, target, generated_at, ext) for ext in contents}
+    kept = {os.path.join(directory, name): text for name, text in (state or {}).items()}
     staged: dict[str, str] = {}
     try:
         for ext, text in contents.items():
             staged[ext] = stage(runs[ext], text)
+        for path, text in kept.items():
+            staged[path] = stage(path, text)
     except BaseException as exc:
         _remove(staged.values())
         if isinstance(exc, OSError):
@@ -42,28 +50,31 @@ def publish_run(
             ) from None
         raise
     with _signals_held():
-        _switch(directory, runs, staged)
+        _switch(directory, runs, staged, list(kept))
         mark_written(list(runs.values()))  # before a held signal acts: it was written
     return list(runs.values())
 
 
-def _switch(directory: str, runs: Mapping[str, str], staged: Mapping[str, str]) -> None:
+def _switch(
+    directory: str, runs: Mapping[str, str], staged: Mapping[str, str], state: list[str]
+) -> None:
     """Hard-link each staged file as the run's history file, then rename it over
-    ``latest.<ext>``; on any failure, put every previous ``latest.*`` back."""
+    ``latest.<ext>`` (and the state files over theirs); on any failure, put every previous
+    ``latest.*`` and state file back."""
     backups: dict[str, str] = {}  # latest.<ext> -> its copy, for the ones that existed
     placed: list[str] = []  # the run's history files, and the latest.* it created
+    targets = {latest_file(directory, ext): staged[ext] for ext in runs}
+    targets.update({path: staged[path] for path in state})
     try:
-        for ext in runs:
-            latest = latest_file(directory, ext)
+        for latest in targets:
             if os.path.exists(latest):
                 backups[latest] = os.path.join(directory, f".{os.path.basename(latest)}.previous")
                 _link_or_copy(latest, backups[latest])
         for ext, run in runs.items():
             _link_or_copy(staged[ext], run)
             placed.append(run)
-        for ext in runs:
-            latest = latest_file(directory, ext)
-            os.replace(staged[ext], latest)
+        for latest, source in targets.items():
+            os.replace(source, latest)
             if latest not in backups:
                 placed.append(latest)
     except OSError as exc:

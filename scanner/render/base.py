@@ -38,6 +38,7 @@ CHANGE_LABELS = (
     ("Resolved", "resolved"),
     ("Status", "status_changes"),
     ("Version", "version_changes"),
+    ("Roadmap", "roadmap_changes"),
 )
 
 

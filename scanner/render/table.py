@@ -16,6 +16,7 @@ from scanner.render.base import (
     terminal_text,
 )
 from scanner.render.platform_text import platform_lines
+from scanner.render.roadmap_text import roadmap_lines
 from scanner.report import Changes, ClusterResult, Report
 from scanner.versions import VersionError, parse_git_version
 
@@ -45,6 +46,8 @@ def render(report: Report, options: RenderOptions) -> str:
         platform = platform_lines(report.platform)
         lines.extend(f"platform: {clip_list(terminal_text(line))}" for line in platform)
     lines.extend(f"plan: {terminal_text(line)}" for line in plan_lines(report))
+    if report.roadmap is not None:
+        lines.extend(f"roadmap: {terminal_text(line)}" for line in roadmap_lines(report.roadmap))
     lines.extend(f"manual: {terminal_text(line)}" for line in manual_lines(report))
     lines.append(render_verdict_line(report, options))
     return "\n".join(lines) + "\n"

@@ -96,6 +96,7 @@ from scanner.render.platform_text import (
     patches_text,
     preflight_text,
 )
+from scanner.render.roadmap_text import roadmap_context
 from scanner.report import ClusterResult, PlatformSection, Report
 from scanner.versions import parse_git_version
 
@@ -241,6 +242,7 @@ def build_context(report: Report) -> dict[str, Any]:
         "controllers": controller_rows(clusters),
         "nodes": node_rows(clusters),
         "manual_checks": report.manual_checks,
+        **roadmap_context(report),
     }
 
 

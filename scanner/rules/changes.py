@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scanner.model import Severity, Status
+from scanner.model import Roadmap, Severity, Status
 from scanner.report import Change, Changes, ClusterResult, Report
 
 REGRESSED = (Status.BLOCKED, Status.UNKNOWN)
 
 
 def compare(old: Report, new: Report | Sequence[ClusterResult]) -> Changes:
-    """Blockers that appeared or went away since ``old``, and per-cluster status and version
-    changes, for a new report or the clusters of a run being evaluated."""
+    """Blockers that appeared or went away since ``old``, per-cluster status and version
+    changes, and (for a new report) what changed in the roadmap."""
+    roadmap_changes: tuple[Change, ...] = ()
     if isinstance(new, Report):
+        roadmap_changes = _roadmap_changes(old.roadmap, new.roadmap)
         new = new.clusters
     before = {c.context: c for c in old.clusters}
     after = {c.context: c for c in new}
@@ -50,7 +52,34 @@ def compare(old: Report, new: Report | Sequence[ClusterResult]) -> Changes:
         ),
         status_changes=tuple(status_changes),
         version_changes=tuple(version_changes),
+        roadmap_changes=roadmap_changes,
     )
+
+
+FLEET = "(fleet)"  # the context of a change of the fleet's roadmap as a whole
+
+
+def _roadmap_changes(old: Roadmap | None, new: Roadmap | None) -> tuple[Change, ...]:
+    """The route, the number of windows and blocked actions, and each cluster's minors still
+    to climb, where they differ."""
+    if old is None or new is None:
+        return ()
+    found = []
+    if old.route != new.route:
+        found.append(Change(FLEET, " -> ".join(old.route), " -> ".join(new.route), "route"))
+    if old.total_windows != new.total_windows:
+        found.append(
+            Change(FLEET, f"{old.total_windows} windows", f"{new.total_windows} windows", "windows")
+        )
+    if old.blocked_actions != new.blocked_actions:
+        found.append(
+            Change(FLEET, str(old.blocked_actions), str(new.blocked_actions), "blocked actions")
+        )
+    for context in sorted({*old.remaining, *new.remaining}):
+        was, now = old.remaining.get(context, 0), new.remaining.get(context, 0)
+        if was != now:
+            found.append(Change(context, f"{was} steps", f"{now} steps", "minors still to climb"))
+    return tuple(found)
 
 
 def regressed(changes: Changes) -> bool:

@@ -30,7 +30,11 @@ from scanner.model import (
     PlanStep,
     Preflight,
     PreflightCheck,
+    ProgressPoint,
     ResourcePatch,
+    Roadmap,
+    RoadmapAction,
+    RoadmapWindow,
     Role,
     ScanError,
     Severity,
@@ -483,6 +487,7 @@ def canonical_report() -> Report:
         platform=platform(),
         changes=changes(),
         manual_checks=manual_checks(),
+        roadmap=roadmap(),
         metadata={
             "host": "ops-bastion-01",
             "user": "alice",
@@ -502,3 +507,55 @@ def large_report(count: int = 1000) -> Report:
         for i in range(count)
     )
     return replace(canonical_report(), clusters=many)
+
+
+def roadmap() -> Roadmap:
+    """Three windows to 4.3: the hostile context and ocp-prod (its step blocked by the plan's
+    skew finding), then eks-legacy's second step, then the platform hop with its gate."""
+    ocp_block = f"path-skew/{OCP_CONTEXT}/1.27"
+    return Roadmap(
+        route=("4.2", "4.3"),
+        windows=(
+            RoadmapWindow(
+                1,
+                (
+                    RoadmapAction("eks-legacy", "kubernetes", "1.29", "1.30", wave=1),
+                    RoadmapAction(HOSTILE_CONTEXT, "kubernetes", "1.30", "1.31"),
+                    RoadmapAction(OCP_CONTEXT, "kubernetes", "1.30", "1.31", (ocp_block,)),
+                ),
+                "4.2 -> 4.3",
+            ),
+            RoadmapWindow(
+                2,
+                (RoadmapAction("eks-legacy", "kubernetes", "1.30", "1.31", wave=1),),
+                "4.2 -> 4.3",
+            ),
+            RoadmapWindow(
+                3,
+                (
+                    RoadmapAction(
+                        "global",
+                        "platform",
+                        "4.2",
+                        "4.3",
+                        (f"runtime/{HOSTILE_CONTEXT}/docker",),
+                        requires=(
+                            "acknowledge admin gate ack-4.3-ingress-nginx-retirement",
+                            "manual check registry-space",
+                        ),
+                    ),
+                ),
+                "4.2 -> 4.3",
+            ),
+        ),
+        total_windows=3,
+        critical_path=("eks-legacy",),
+        route_reason="a direct upgrade: 3 windows",
+        not_planned=("gke-analytics: its version is not known (timeout)",),
+        stalled=(OCP_CONTEXT,),
+        history=(
+            ProgressPoint("2025-11-13T09:14:03Z", 4, 2, 4, 6),
+            ProgressPoint("2025-11-20T09:14:03Z", 3, 1, 3, 4),
+        ),
+        remaining={"eks-legacy": 2, HOSTILE_CONTEXT: 1, OCP_CONTEXT: 1},
+    )

@@ -86,7 +86,7 @@ def test_no_external_resources(page: Page, html: str) -> None:
         for name in ("src", "href", "action", "data", "poster", "srcset"):
             assert not (attrs.get(name) or "").strip(), f"{name}={attrs.get(name)!r}"
     assert page.tags("link") == [] and page.tags("iframe") == []
-    assert set(re.findall(r"url\(([^)]*)\)", html)) <= {"#hatch"}
+    assert set(re.findall(r"url\(([^)]*)\)", html)) <= {"#hatch", "#tl-hatch"}
     assert "@import" not in html
 
 
