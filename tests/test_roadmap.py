@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from scanner.evaluate.roadmap import RunProgress, stalled
 from scanner.inputs.policy import load_policy
@@ -299,3 +302,41 @@ def test_burn_down_stalls_metrics_and_diff_over_runs(cli: Any, fleet: Any, tmp_p
     diff = cli("diff", str(earlier), str(tmp_path / "latest.json"))
     assert "Roadmap" in diff.out and "10 windows" in diff.out and "9 windows" in diff.out
     assert "canary" in diff.out and "2 steps" in diff.out and "1 steps" in diff.out
+
+
+# -- the window model's rules hold for any fleet ---------------------------------------------
+
+fleets = st.lists(
+    st.tuples(st.integers(24, 34), st.one_of(st.none(), st.integers(1, 3))),
+    min_size=1,
+    max_size=30,
+)
+
+
+@hypothesis_settings(max_examples=60, deadline=None)
+@given(fleets, st.integers(1, 3), st.integers(1, 5))
+def test_every_window_keeps_the_rules(fleet: list[Any], steps: int, parallel: int) -> None:
+    movers = [Mover(f"c{i}", (1, minor), wave) for i, (minor, wave) in enumerate(fleet)]
+    result = roadmap("4.2", "4.3", movers, Settings(steps, parallel))
+    reached: dict[str, dict[int, int]] = {}  # cluster -> minor -> window it was reached in
+    position = {m.context: m.minor[1] for m in movers if m.minor}
+    for window in result.windows[:-1]:
+        assert 1 <= len(window.actions) <= parallel
+        assert len({a.cluster for a in window.actions}) == len(window.actions)
+        for action in window.actions:
+            start, end = int(action.from_version[2:]), int(action.to[2:])
+            assert start == position[action.cluster] and 1 <= end - start <= steps
+            position[action.cluster] = end
+            for minor in range(start + 1, end + 1):
+                reached.setdefault(action.cluster, {})[minor] = window.index
+    # Everyone is in the 4.3 window (1.31-1.34) before the hop, which comes last.
+    assert all(minor >= 31 for minor in position.values())
+    assert result.windows[-1].actions[0].kind == PLATFORM
+    # Waves: a cluster reaches a minor only after every lower wave that needed it has.
+    wave = {m.context: (m.wave or 1 << 30) for m in movers}
+    for cluster, minors in reached.items():
+        for other, theirs in reached.items():
+            if wave[other] < wave[cluster]:
+                for minor, when in minors.items():
+                    if minor in theirs:
+                        assert theirs[minor] < when, (cluster, other, minor)
