@@ -130,3 +130,21 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
 def load_json(path: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
+
+
+def scan_json(
+    cli: Any, kubeconfig: Path, *extra: str, target: str = "4.3"
+) -> tuple[CliResult, dict[str, Any]]:
+    """``scan --json -`` as a user runs it (3 s timeout, no retries), its report validated."""
+    result = cli(
+        "scan", "--target", target, "--kubeconfig", str(kubeconfig), "--timeout", "3",
+        "--retries", "0", "--no-progress", "--json", "-", *extra,
+    )  # fmt: skip
+    assert result.code in (0, 1, 3), result.err
+    report: dict[str, Any] = json.loads(result.out)
+    validate_report(report)
+    return result, report
+
+
+def by_context(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["context"]: c for c in report["clusters"]}

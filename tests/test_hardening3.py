@@ -812,32 +812,12 @@ class TestFoundWhileMeasuring:
         ]
         with Fleet(specs, lifetime=60) as fleet:
             kubeconfig = fleet.write_kubeconfig(tmp_path / "k.yaml")
+            args = ("scan", "--target", "4.3", "--from", "4.2", "--kubeconfig", str(kubeconfig),
+                    "--no-progress", "--global-context", "global")  # fmt: skip
             monkeypatch.setenv("COLUMNS", "80")
-            narrow = cli(
-                "scan",
-                "--target",
-                "4.3",
-                "--from",
-                "4.2",
-                "--kubeconfig",
-                str(kubeconfig),
-                "--no-progress",
-                "--global-context",
-                "global",
-            )
+            narrow = cli(*args)
             monkeypatch.delenv("COLUMNS")
-            wide = cli(
-                "scan",
-                "--target",
-                "4.3",
-                "--from",
-                "4.2",
-                "--kubeconfig",
-                str(kubeconfig),
-                "--no-progress",
-                "--global-context",
-                "global",
-            )
+            wide = cli(*args)
         table = narrow.out.split("\n\n")[0].splitlines()
         assert table[0].split() == ["CONTEXT", "VERSION", "STATUS", "FINDING"]
         assert all(len(line) <= 80 for line in table), table

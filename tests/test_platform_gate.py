@@ -24,7 +24,7 @@ from scanner.inputs.selection import Selection, select_all
 from scanner.platform.read import discover
 from simfleet import ClusterSpec, Failure, Fleet
 from simfleet.platform import PlatformCluster, PlatformSpec
-from tests.conftest import CliResult, RunningFleet, validate_report
+from tests.conftest import CliResult, RunningFleet, by_context, scan_json
 
 PASSED = [{"name": "VersionUpgradePath", "policy": "Always", "state": "Passed"}]
 # Observed an hour ago: recent, so no preflight here is stale (tests/test_procedure.py).
@@ -182,19 +182,8 @@ def gate_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningFlee
 def scan(
     cli: Any, fleet: RunningFleet, global_context: str, *extra: str
 ) -> tuple[CliResult, dict[str, Any]]:
-    result = cli(
-        "scan", "--target", "4.3", "--from", "4.2", "--kubeconfig", str(fleet.kubeconfig),
-        "--global-context", global_context, "--timeout", "3", "--retries", "0",
-        "--no-progress", "--json", "-", *extra,
-    )  # fmt: skip
-    assert result.code in (0, 1, 3), result.err
-    report = json.loads(result.out)
-    validate_report(report)
-    return result, report
-
-
-def by_context(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {c["context"]: c for c in report["clusters"]}
+    return scan_json(cli, fleet.kubeconfig, "--from", "4.2", "--global-context", global_context,
+                     *extra)  # fmt: skip
 
 
 def ids(cluster: dict[str, Any]) -> dict[str, str]:

@@ -27,7 +27,7 @@ import pytest
 
 from simfleet import ClusterSpec, Fleet, NodeSpec
 from simfleet.platform import PlatformCluster, PlatformSpec
-from tests.conftest import CliResult, RunningFleet, load_json, validate_report
+from tests.conftest import CliResult, RunningFleet, by_context, load_json, scan_json
 
 
 def ago(hours: float) -> str:
@@ -157,19 +157,8 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningFleet]:
 def scan(
     cli: Any, fleet: RunningFleet, global_context: str, *extra: str, target: str = "4.3"
 ) -> tuple[CliResult, dict[str, Any]]:
-    result = cli(
-        "scan", "--target", target, "--kubeconfig", str(fleet.kubeconfig),
-        "--global-context", global_context, "--timeout", "3", "--retries", "0",
-        "--no-progress", "--json", "-", *extra,
-    )  # fmt: skip
-    assert result.code in (0, 1, 3), result.err
-    report = json.loads(result.out)
-    validate_report(report)
-    return result, report
-
-
-def by_context(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {c["context"]: c for c in report["clusters"]}
+    return scan_json(cli, fleet.kubeconfig, "--global-context", global_context, *extra,
+                     target=target)  # fmt: skip
 
 
 def findings(report: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -139,12 +139,20 @@ class UpgradeMode:
         )
 
 
-def _none(drafts: Sequence[Draft], platform: PlatformInputs | None) -> tuple[ManualCheck, ...]:
-    return ()
+class _NoProcedure:
+    """A run that is not an upgrade: no manual checklist, no roadmap."""
+
+    def manual_checks(
+        self, drafts: Sequence[Draft], platform: PlatformInputs | None
+    ) -> tuple[ManualCheck, ...]:
+        return ()
+
+    def roadmap(self, report: Report, history: Sequence[RunProgress]) -> Roadmap | None:
+        return None
 
 
 @dataclass(frozen=True)
-class OnboardingMode:
+class OnboardingMode(_NoProcedure):
     """``onboarding``: only the target's onboarding range, for every selected context whatever
     its kind; exit 0 only when every cluster is accepted (an unknown one is not)."""
 
@@ -172,17 +180,9 @@ class OnboardingMode:
     def metadata(self) -> dict[str, Any]:
         return _window(self.ctx)
 
-    def manual_checks(
-        self, drafts: Sequence[Draft], platform: PlatformInputs | None
-    ) -> tuple[ManualCheck, ...]:
-        return _none(drafts, platform)
-
-    def roadmap(self, report: Report, history: Sequence[RunProgress]) -> Roadmap | None:
-        return None
-
 
 @dataclass(frozen=True)
-class PlanToMode:
+class PlanToMode(_NoProcedure):
     """``plan --to MINOR``: every cluster below the minor gets its plan to it, and the plan
     is all that is judged (no window, no platform gate): BLOCKED when something breaks on the
     way, WARN on a warning, PASS when nothing does or it is there already."""
@@ -218,14 +218,6 @@ class PlanToMode:
 
     def metadata(self) -> dict[str, Any]:
         return {"rule": "plan", "window": [], "plan_to": format_minor(self.goal)}
-
-    def manual_checks(
-        self, drafts: Sequence[Draft], platform: PlatformInputs | None
-    ) -> tuple[ManualCheck, ...]:
-        return _none(drafts, platform)
-
-    def roadmap(self, report: Report, history: Sequence[RunProgress]) -> Roadmap | None:
-        return None
 
 
 __all__ = ["STANDARD_EXIT", "Mode", "OnboardingMode", "PlanToMode", "UpgradeMode"]
