@@ -13,6 +13,7 @@ import os
 import signal
 import threading
 from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from scanner.errors import ReportError
 from scanner.outputs.files import Content, mark_written, stage
@@ -111,12 +112,31 @@ def _remove(paths: Iterable[str]) -> None:
 
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    """SIGTERM, SIGINT and SIGHUP wait until the switch is done (then they act as ever)."""
+    """SIGTERM, SIGINT and SIGHUP wait until the switch is done, then act as ever. Their
+    Python handlers are swapped for ones that only note the signal: a process signal may be
+    delivered to any thread (a read left on a hung cluster is one), but Python runs its
+    handlers in the main thread, so this holds whichever thread the kernel chose."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, HELD)
+    pending: list[int] = []
+
+    def note(signum: int, frame: object) -> None:
+        pending.append(signum)
+
+    previous: dict[int, Any] = {int(held): signal.signal(held, note) for held in HELD}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for held, handler in previous.items():
+            signal.signal(held, handler)
+        if pending:
+            _act(pending[0], previous[pending[0]])
+
+
+def _act(signum: int, handler: Any) -> None:
+    """What the signal would have done had it not waited."""
+    if callable(handler):
+        handler(signum, None)
+    elif handler == signal.SIG_DFL:
+        os.kill(os.getpid(), signum)  # the default action, now that it is restored

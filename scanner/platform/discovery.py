@@ -122,89 +122,92 @@ def parse_discovery(
     the :class:`FetchError` that read ended with; a missing key was not answered in time.
     ``reads`` are the reads that were made (API discovery may have left some out: ``notes``
     say why)."""
-    found_notes = [*notes, *_read_notes(answers, reads)]
-    unreadable = {
-        r.key: answer.message
-        for r in reads
-        if isinstance(answer := answers.get(r.key), FetchError)
-        and answer.category is ErrorCategory.INVALID_RESPONSE
-    }
-
-    def parsed(r: Read, parse: Callable[[], _Entry], empty: _Entry) -> _Entry:
-        """One document's parse: a failure (a bug, a document nested too deep) costs that
-        document only, recorded as unreadable; everything else read stays."""
-        try:
-            return parse()
-        except Exception as exc:  # any failure of one document is its own
-            log.debug("parsing %s failed", r.key, exc_info=True)
-            unreadable[r.key] = f"could not be parsed ({type(exc).__name__}: {clip(exc)})"
-            found_notes.append(f"{r.label}: answered, but {unreadable[r.key]}")
-            return empty
-
-    read = frozenset(
-        r.key
-        for r in reads
-        if r.key in answers and (not _failed(answers[r.key]) or _absent_is_empty(r, answers[r.key]))
-    )
-    if not read - {r.key for r in CONFIG_MAPS}:
-        read = frozenset()  # no platform API answered: absent ConfigMaps say nothing
+    doc = _Documents(answers, reads, [*notes, *_read_notes(answers, reads)])
     no_controllers: dict[str, UpgradeController] = {}
-    controllers = parsed(
+    controllers = doc.parsed(
         SHADOW_LIST, lambda: read_shadows(items(answers.get(SHADOW_LIST.key))), no_controllers
     )
-    current, source = _current(answers, read, controllers, found_notes)
+    current, source = _current(answers, doc.read, controllers, doc.notes)
     no_records: tuple[ClusterRecord, ...] = ()
-    records = parsed(
+    records = doc.parsed(
         TKESTACK,
-        lambda: merge_records(
-            items(answers.get(TKESTACK.key)),
-            items(answers.get(CAPI.key)),
-            items(answers.get(KAMAJI.key)),
-        ),
+        lambda: merge_records(*(items(answers.get(r.key)) for r in (TKESTACK, CAPI, KAMAJI))),
         no_records,
     )
     own = controllers.get(GLOBAL_NAME)
     names = [record.name for record in records] + list(controllers)
-
-    def if_read(r: Read, parse: Callable[[Any], _Entry]) -> _Entry | None:
-        if r.key not in read:
-            return None
-        return parsed(r, lambda: parse(items(answers.get(r.key))), None)
-
-    def object_if_read(r: Read, parse: Callable[[Mapping[str, Any] | None], _Entry]) -> Any:
-        if r.key not in read:
-            return None
-        return parsed(r, lambda: parse(_object(answers.get(r.key))), None)
-
     gates = None
-    if ADMIN_GATES.key in read and ADMIN_ACKS.key in read:
-        gates = parsed(
+    if ADMIN_GATES.key in doc.read and ADMIN_ACKS.key in doc.read:
+        gates = doc.parsed(
             ADMIN_GATES,
             lambda: read_gates(
                 _object(answers.get(ADMIN_GATES.key)), _object(answers.get(ADMIN_ACKS.key))
             ),
             None,
         )
-    etcd_backup = object_if_read(ETCD_BACKUP, read_etcd_backup)
-    etcd_problem = _problem(answers, reads, ETCD_BACKUP) or unreadable.get(ETCD_BACKUP.key, "")
+    etcd_backup = doc.object_if_read(ETCD_BACKUP, read_etcd_backup)
+    etcd_problem = _problem(answers, reads, ETCD_BACKUP) or doc.unreadable.get(ETCD_BACKUP.key, "")
     return Discovery(
         records=records,
         current_version=current,
         current_version_source=source,
         preflight=own.preflight if own else None,
-        notes=tuple(found_notes),
-        read=read,
+        notes=tuple(doc.notes),
+        read=doc.read,
         duration_seconds=duration_seconds,
         controllers=controllers,
-        extensions=if_read(MODULEINFO_LIST, lambda a: read_module_infos(a, names)),
-        cluster_modules=if_read(CLUSTERMODULE_LIST, read_cluster_modules),
-        disabled_checks=object_if_read(CVO_CONFIG, disabled_checks),
+        extensions=doc.if_read(MODULEINFO_LIST, lambda a: read_module_infos(a, names)),
+        cluster_modules=doc.if_read(CLUSTERMODULE_LIST, read_cluster_modules),
+        disabled_checks=doc.object_if_read(CVO_CONFIG, disabled_checks),
         gates=gates,
         etcd_backup=etcd_backup,
         etcd_backup_problem=etcd_problem,
-        pending_csrs=if_read(CSR_LIST, pending_csrs),
-        unreadable=dict(unreadable),
+        pending_csrs=doc.if_read(CSR_LIST, pending_csrs),
+        unreadable=dict(doc.unreadable),
     )
+
+
+class _Documents:
+    """The answers of one discovery, parsed one document at a time: a document that was
+    answered but cannot be read (not JSON, nested too deep, a shape no parser expects, a
+    bug) costs that document only, recorded as unreadable with a note; everything else read
+    stays."""
+
+    def __init__(self, answers: Mapping[str, Any], reads: Sequence[Read], notes: list[str]):
+        self.answers, self.notes = answers, notes
+        self.unreadable = {
+            r.key: answer.message
+            for r in reads
+            if isinstance(answer := answers.get(r.key), FetchError)
+            and answer.category is ErrorCategory.INVALID_RESPONSE
+        }
+        read = frozenset(
+            r.key
+            for r in reads
+            if r.key in answers
+            and (not _failed(answers[r.key]) or _absent_is_empty(r, answers[r.key]))
+        )
+        # No platform API answered: ConfigMaps that do not exist say nothing.
+        self.read = read if read - {r.key for r in CONFIG_MAPS} else frozenset()
+
+    def parsed(self, r: Read, parse: Callable[[], _Entry], empty: _Entry) -> _Entry:
+        try:
+            return parse()
+        except Exception as exc:  # any failure of one document is its own
+            log.debug("parsing %s failed", r.key, exc_info=True)
+            self.unreadable[r.key] = f"could not be parsed ({type(exc).__name__}: {clip(exc)})"
+            self.notes.append(f"{r.label}: answered, but {self.unreadable[r.key]}")
+            return empty
+
+    def if_read(self, r: Read, parse: Callable[[Any], _Entry]) -> _Entry | None:
+        if r.key not in self.read:
+            return None
+        return self.parsed(r, lambda: parse(items(self.answers.get(r.key))), None)
+
+    def object_if_read(self, r: Read, parse: Callable[[Mapping[str, Any] | None], _Entry]) -> Any:
+        if r.key not in self.read:
+            return None
+        return self.parsed(r, lambda: parse(_object(self.answers.get(r.key))), None)
 
 
 def _read_notes(answers: Mapping[str, Any], reads: Sequence[Read]) -> list[str]:

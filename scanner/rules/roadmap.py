@@ -160,23 +160,7 @@ def _along(
         windows.extend(phase)
         for context, goal in goals.items():
             at[context] = goal
-        first = number == 0
-        windows.append(
-            RoadmapWindow(
-                index=len(windows) + 1,
-                actions=(
-                    RoadmapAction(
-                        cluster=hop.cluster,
-                        kind=PLATFORM,
-                        from_version=names[number],
-                        to=names[number + 1],
-                        blocked_by=hop.blocked_by if first else (),
-                        requires=hop.requires if first else ("re-run the scan before this hop",),
-                    ),
-                ),
-                hop=label,
-            )
-        )
+        windows.append(_hop_window(hop, names, number, len(windows) + 1, label))
     remaining = {
         context: _distance(start[context], minor)
         for context, minor in at.items()
@@ -190,6 +174,23 @@ def _along(
         not_planned=tuple(not_planned),
         remaining=remaining,
     )
+
+
+def _hop_window(
+    hop: Hop, names: tuple[str, ...], number: int, index: int, label: str
+) -> RoadmapWindow:
+    """The window of a platform hop. Only the first hop's blockers and needs are known now:
+    a later one is judged by a scan run after the earlier hops."""
+    first = number == 0
+    action = RoadmapAction(
+        cluster=hop.cluster,
+        kind=PLATFORM,
+        from_version=names[number],
+        to=names[number + 1],
+        blocked_by=hop.blocked_by if first else (),
+        requires=hop.requires if first else ("re-run the scan before this hop",),
+    )
+    return RoadmapWindow(index=index, actions=(action,), hop=label)
 
 
 def _goal(prev: Release, nxt: Release, minor: Minor) -> tuple[Minor | None, str]:
