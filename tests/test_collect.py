@@ -1,7 +1,8 @@
-"""Collection against real TLS servers on 127.0.0.1 with the real kubernetes client."""
+"""Collection against real TLS servers on 127.0.0.1 through the scanner's real client stack."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from scanner.collect import BUDGET_MARGIN, CollectOptions, KubeCollector, collect_all
 from scanner.inputs.kubeconfig import load_kubeconfigs
 from scanner.inputs.targets import Target, select_targets
+from scanner.kube import loop
 from scanner.kube.client import proxy_for
 from scanner.model import ErrorCategory, Observation, Role
 from simfleet import ClusterSpec, Failure, Fleet
@@ -63,15 +65,15 @@ def chaos_observations(chaos_fleet: RunningFleet) -> dict[str, tuple[Observation
     collector = KubeCollector(options)
     timed: dict[str, tuple[Observation, float]] = {}
 
-    def timing(target: Target) -> Observation:
+    async def timing(target: Target) -> Observation:
         began = time.monotonic()
-        observation = collector(target)
+        observation = await collector.collect(target)
         timed[target.context] = (observation, time.monotonic() - began)
         return observation
 
     try:
-        observations = collect_all(
-            targets, timing, concurrency=options.concurrency, budget=options.budget
+        observations = loop.run(
+            collect_all(targets, timing, concurrency=options.concurrency, budget=options.budget)
         )
     finally:
         collector.close()
@@ -181,25 +183,27 @@ def test_every_auth_kind_reaches_the_server(demo_fleet: RunningFleet) -> None:
 
 
 def test_collect_all_abandons_a_stuck_collector_at_its_budget() -> None:
-    def stuck(target: Target) -> Observation:
+    async def stuck(target: Target) -> Observation:
         if target.context == "stuck":
-            time.sleep(30)
+            await asyncio.sleep(30)
         return Observation(target.context)
 
     targets = [Target("stuck", Role.WORKLOAD, "stuck"), Target("fine", Role.WORKLOAD, "fine")]
     began = time.monotonic()
-    observations = collect_all(targets, stuck, concurrency=1, budget=0.2)
+    observations = loop.run(collect_all(targets, stuck, concurrency=1, budget=0.2))
     assert time.monotonic() - began < 0.2 + BUDGET_MARGIN + 5
     assert observations[0].error is not None
     assert observations[0].error.category is ErrorCategory.TIMEOUT
-    assert observations[1].error is None  # a replacement worker took the next target
+    assert observations[1].error is None  # the next target took the freed place
 
 
 def test_a_collector_bug_is_kept_as_a_value() -> None:
-    def broken(target: Target) -> Observation:
+    async def broken(target: Target) -> Observation:
         raise RuntimeError("boom")
 
-    observations = collect_all([Target("x", Role.GLOBAL, "x")], broken, concurrency=2, budget=5)
+    observations = loop.run(
+        collect_all([Target("x", Role.GLOBAL, "x")], broken, concurrency=2, budget=5)
+    )
     assert observations[0].error is not None
     assert "RuntimeError" in observations[0].error.message
 

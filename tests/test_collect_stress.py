@@ -1,9 +1,9 @@
-"""The fleet pool under load: thousands of targets, a collector that needs no network.
+"""The fleet under load: thousands of targets, a collector that needs no network.
 
-The supervising loop of ``collect_all`` once iterated a dict that its workers wrote to
+A thread pool's supervising loop once iterated a dict that its workers wrote to
 (``RuntimeError: dictionary changed size during iteration``), which lost every cluster's
-result of a 3,000-cluster scan. Here thousands of targets finish at random moments while
-some overrun the budget, so the loop and the workers race as hard as they can.
+result of a 3,000-cluster scan. The pool is now coroutines on one event loop; here thousands
+of targets still finish at random moments while some overrun the budget.
 
 The budget is far above the fast collectors' work and far below the slow ones' sleep, so the
 test does not depend on the machine's load: a loaded machine may make a fast collector
@@ -12,14 +12,15 @@ overrun too (it is then a timeout, as it should be), but never a slow one finish
 
 from __future__ import annotations
 
+import asyncio
 import random
-import threading
 import time
 
 import pytest
 
 from scanner.collect import BUDGET_MARGIN, collect_all
 from scanner.inputs.targets import Target
+from scanner.kube import loop
 from scanner.model import ErrorCategory, Observation, Role
 from scanner.versions import parse_git_version
 
@@ -32,16 +33,14 @@ def test_thousands_of_targets_each_have_exactly_one_result(monkeypatch: pytest.M
     slow = {f"c{i}" for i in random.Random(7).sample(range(count), 40)}  # 1% overrun
     targets = [Target(f"c{i}", Role.WORKLOAD, f"c{i}") for i in range(count)]
     calls: dict[str, int] = {}
-    lock = threading.Lock()
 
-    def collector(target: Target) -> Observation:
-        with lock:
-            calls[target.context] = calls.get(target.context, 0) + 1
-        time.sleep(budget * 6 if target.context in slow else random.random() * 0.004)
+    async def collector(target: Target) -> Observation:
+        calls[target.context] = calls.get(target.context, 0) + 1
+        await asyncio.sleep(budget * 6 if target.context in slow else random.random() * 0.004)
         return Observation(target.context, version=VERSION)
 
     started = time.monotonic()
-    observations = collect_all(targets, collector, concurrency=64, budget=budget)
+    observations = loop.run(collect_all(targets, collector, concurrency=64, budget=budget))
     took = time.monotonic() - started
     assert [o.context for o in observations] == [t.context for t in targets]
     timed_out = {o.context for o in observations if o.error is not None}

@@ -20,6 +20,7 @@ import pytest
 
 from scanner.collect import BUDGET_MARGIN, CollectOptions
 from scanner.inputs.selection import Selection, select_all
+from scanner.kube import loop
 from scanner.platform.catalogue import (
     CAPI,
     ETCD_BACKUP,
@@ -401,8 +402,8 @@ def test_paged_lists_are_read_to_the_end(platform_fleet: RunningFleet) -> None:
         Selection(kubeconfigs=(str(platform_fleet.kubeconfig),), global_context="global-a")
     )
     assert selected.global_target is not None
-    whole = discover(selected.global_target, CollectOptions(timeout=2))
-    paged = discover(selected.global_target, CollectOptions(timeout=2, page_size=2))
+    whole = loop.run(discover(selected.global_target, CollectOptions(timeout=2)))
+    paged = loop.run(discover(selected.global_target, CollectOptions(timeout=2, page_size=2)))
     assert [r.name for r in paged.records] == [r.name for r in whole.records]
     assert len(whole.records) == len(PLATFORM_A.clusters)
     # Everything but the ProductBase and the etcd backup configuration (this platform has

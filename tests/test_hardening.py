@@ -163,15 +163,21 @@ def test_client_key_material_never_touches_the_disk(tmp_path: Path, monkeypatch:
     import tempfile
 
     monkeypatch.setattr(tempfile, "tempdir", None)
-    pem = b"-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n"
-    key = b"-----BEGIN PRIVATE KEY-----\ny\n-----END PRIVATE KEY-----\n"
+    import trustme
+
+    issued = trustme.CA().issue_cert("client.example")
+    pem = issued.cert_chain_pems[0].bytes()
+    key = issued.private_key_pem.bytes()
     user = UserEntry("u", "kc", client_certificate_data=pem, client_key_data=key)
     cluster = ClusterEntry("c", "https://127.0.0.1:1", "kc")
     target = Target("c", Role.WORKLOAD, "c", cluster=cluster, user=user)
     with ClientFactory(2) as factory:
-        connection = factory.build(target)
-        config = connection.api_client.configuration
-        assert Path(config.key_file).read_bytes() == key
+        endpoint = factory.build(target)
+        assert endpoint.ssl is not None  # the client certificate is loaded into the context
+        # ssl loaded the key from an anonymous memory file (the factory's own record).
+        paths = list(factory._files.values())
+        assert paths and all(p.startswith(f"/proc/{os.getpid()}/fd/") for p in paths)
+        assert key in {Path(p).read_bytes() for p in paths}
         assert list(tmp_path.iterdir()) == []  # nothing on disk, even while the scan runs
 
 
@@ -286,22 +292,23 @@ def test_the_nesting_bound_holds_for_any_document(value: object, flow: bool) -> 
     assert nesting_bound(text) >= nesting_depth(text)
 
 
-def test_tls_settings_are_loaded_once_per_client(demo_fleet: RunningFleet, tmp_path: Path) -> None:
-    """One TLS context per client with the CA loaded, instead of urllib3 loading it again for
-    every connection; a CA urllib3 could not load either is left to urllib3 (its error keeps
-    its category)."""
-    from kubernetes import client
+def test_tls_settings_are_loaded_once_per_ca(demo_fleet: RunningFleet, tmp_path: Path) -> None:
+    """One TLS context per CA and client certificate, shared by every cluster that has them
+    (loading a CA is the costly part of setting up a handshake); TLS material that cannot be
+    loaded is a TLS error of that cluster."""
+    from dataclasses import replace
 
-    from scanner.kube.client import preload_tls
+    from scanner.kube.errors import FetchError
+    from scanner.model import ErrorCategory
 
     targets = select(Selection(kubeconfigs=(str(demo_fleet.kubeconfig),)))
     with ClientFactory(2) as factory:
-        connection = factory.build(targets[0])
-    kw = connection.api_client.rest_client.pool_manager.connection_pool_kw
-    assert kw["ssl_context"] is not None and "ca_cert_data" not in kw
-    bad = client.Configuration(host="https://127.0.0.1:1", proxy="", no_proxy="")
-    bad.ca_cert_data = "-----BEGIN CERTIFICATE-----\nnot a certificate\n"
-    api_client = client.ApiClient(configuration=bad)
-    preload_tls(api_client)
-    kept = api_client.rest_client.pool_manager.connection_pool_kw
-    assert kept.get("ssl_context") is None and kept["ca_cert_data"] == bad.ca_cert_data
+        first, second = (factory.build(t) for t in targets[:2])
+        assert first.ssl is not None and first.ssl is factory.build(targets[0]).ssl
+        assert first.ssl is not second.ssl  # the demo fleet gives every cluster its own CA
+        cluster = targets[0].cluster
+        assert cluster is not None
+        broken = replace(cluster, certificate_authority_data=b"-----BEGIN CERTIFICATE-----\nno\n")
+        with pytest.raises(FetchError) as caught:
+            factory.build(replace(targets[0], cluster=broken))
+        assert caught.value.category is ErrorCategory.TLS

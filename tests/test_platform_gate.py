@@ -21,6 +21,7 @@ import pytest
 
 from scanner.collect import CollectOptions
 from scanner.inputs.selection import Selection, select_all
+from scanner.kube import loop
 from scanner.platform.read import discover
 from simfleet import ClusterSpec, Failure, Fleet
 from simfleet.platform import PlatformCluster, PlatformSpec
@@ -340,7 +341,7 @@ def test_each_cluster_gets_its_own_shadow(full: dict[str, Any]) -> None:
 def test_the_shadow_group_is_found_by_api_discovery(gate_fleet: RunningFleet) -> None:
     selected = select_all(Selection(kubeconfigs=(str(gate_fleet.kubeconfig),), global_context="g"))
     assert selected.global_target is not None
-    found = discover(selected.global_target, CollectOptions(timeout=3))
+    found = loop.run(discover(selected.global_target, CollectOptions(timeout=3)))
     assert set(found.controllers) >= {"g", "w-ok", "w-failed"} - {"g"}
     assert found.current_version == "4.2.3"
     assert found.etcd_backup is None and "not found" in found.etcd_backup_problem
@@ -486,10 +487,10 @@ def test_missing_api_discovery_falls_back_to_the_documented_groups() -> None:
     from scanner.platform.read import resolve_reads
 
     class NoApis:
-        def get_json(self, path: str, *, limit: int) -> dict[str, Any]:
+        async def get_json(self, path: str, *, limit: int) -> dict[str, Any]:
             raise FetchError(ErrorCategory.AUTH, "HTTP 403 Forbidden", status=403)
 
-    apis, notes = resolve_reads(NoApis(), READS)  # type: ignore[arg-type]
+    apis, notes = loop.run(resolve_reads(NoApis(), READS))  # type: ignore[arg-type]
     assert {"clusterversionshadows", "moduleinfoes", "productbase"} <= {a.key for a in apis}
     assert len(apis) == len(READS)  # every read has a documented (or assumed) group
     assert notes == [

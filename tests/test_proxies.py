@@ -1,4 +1,4 @@
-"""Proxies end to end: the real kubernetes client through SOCKS5 and HTTP CONNECT proxies on
+"""Proxies end to end: the scanner's client through SOCKS5 and HTTP CONNECT proxies on
 127.0.0.1 to a real TLS server, with the error categories kubectl users expect."""
 
 from __future__ import annotations
@@ -85,7 +85,8 @@ def test_a_proxy_that_refuses_the_tunnel_is_unreachable(
     assert proxy.requested == []
     assert observation.error.message in (
         "proxy error: 403 Forbidden",
-        "proxy error: the SOCKS proxy could not open the tunnel (Connection refused)",
+        "proxy error: the SOCKS proxy could not open the tunnel (Connection refused by "
+        "destination host)",
     )
 
 

@@ -1,26 +1,28 @@
-"""One cluster's reads: ``/version`` and, beside it, the node list; for a cluster that must
-move, the upgrade plan's reads (:mod:`scanner.collect.plan`)."""
+"""One cluster's reads, one after the other over its one connection: ``/version``, the node
+list, its ResourcePatches, and for a cluster that must move the upgrade plan's reads
+(:mod:`scanner.collect.plan`)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from scanner import defaults
 from scanner.collect.patches import read_resource_patches
 from scanner.collect.plan import read_plan_inputs
 from scanner.inputs.targets import Target
+from scanner.kube import loop
+from scanner.kube.channel import Channel, Endpoint
 from scanner.kube.client import ClientFactory, ConfigProblem
 from scanner.kube.errors import FetchError
-from scanner.kube.fanout import GRACE, Pending
 from scanner.kube.reader import Reader, ReadOptions, dig
 from scanner.kube.resources import NODES, VERSION_PATH
-from scanner.model import ErrorCategory, NodeSummary, Observation, ResourcePatch, ScanError
+from scanner.model import ErrorCategory, NodeSummary, Observation, ScanError
 from scanner.versions import KubeVersion, VersionError, parse_version_info
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,7 @@ class Asks:
 
 VERSION_BODY_LIMIT = 1 << 20  # a /version document is a few hundred bytes
 NODES_BODY_LIMIT = 64 << 20  # one page of at most `page_size` nodes
+PROXY_POOL = 64  # connections of the one pool every cluster behind a platform proxy shares
 
 
 @dataclass(frozen=True)
@@ -52,50 +55,70 @@ class CollectOptions(ReadOptions):
 
 
 class KubeCollector:
-    """Collects ``/version`` and, optionally, the node list through the kubernetes client."""
+    """Collects one cluster: its endpoint built off the loop (an exec plugin is a process),
+    then every read over the cluster's one keep-alive connection, within its budget."""
 
     def __init__(self, options: CollectOptions, asks: Asks | None = None) -> None:
         self.options = options
         self._asks = asks or Asks()
-        # A cluster reads /version and nodes at once: two connections per cluster in flight.
-        self._factory = ClientFactory(options.timeout, pool_size=2 * options.concurrency)
-
-    def close(self) -> None:
-        self._factory.close()
+        self._factory = ClientFactory(options.timeout)
+        self._pools: dict[tuple[object, ...], Channel] = {}  # behind a platform proxy
 
     def __call__(self, target: Target) -> Observation:
+        """One cluster, from outside the loop (library use and tests)."""
+        return loop.run(self.collect(target))
+
+    def close(self) -> None:
+        loop.run(self.aclose())
+
+    async def aclose(self) -> None:
+        for channel in self._pools.values():
+            await channel.close()
+        self._pools.clear()
+        self._factory.close()
+
+    async def collect(self, target: Target) -> Observation:
         started = time.monotonic()
         try:
-            connection = self._factory.build(target)
+            endpoint = await asyncio.to_thread(self._factory.build, target)
         except ConfigProblem as exc:
             return _failed(target, ScanError(ErrorCategory.CONFIG, str(exc)), started)
-        reader = Reader(
-            connection.api_client,
-            connection.secrets,
-            self.options,
-            started + self.options.budget,
-            connection.prefix,
-        )
-        asks = self._asks
-        users = 1 + int(self.options.nodes) + int(asks.patches)
-        shared = _SharedClient(None if connection.shared else connection.api_client, users)
-        # The node list (and the patches) are fetched beside /version, not after it: a
-        # cluster then costs one round trip of latency instead of two, which is most of a
-        # large fleet's scan time.
-        nodes = _beside(self.options.nodes, lambda: list_nodes(reader), shared, "nodes")
-        patches = _beside(asks.patches, lambda: read_resource_patches(reader), shared, "patches")
-        try:
-            version = read_version(reader)
-            # Only a cluster that must move is asked the plan's reads (beside the nodes).
-            needs_plan = asks.plan_goal is not None and asks.plan_goal(version)
-            plan_inputs = read_plan_inputs(reader) if needs_plan else None
         except FetchError as exc:
-            return _failed(target, exc.as_scan_error(), started)  # the others finish alone
+            return _failed(target, exc.as_scan_error(), started)
+        channel, own = self._channel(endpoint)
+        reader = Reader(channel, self.options, started + self.options.budget, endpoint)
+        try:
+            return await self._read(target, reader, started)
         finally:
-            shared.release()
-        grace = reader.deadline + GRACE
-        summary, nodes_error = _nodes_of(nodes.wait(grace)) if nodes else (None, None)
-        patched, patches_error = _patches_of(patches, grace)
+            if own:
+                await channel.close()
+
+    def _channel(self, endpoint: Endpoint) -> tuple[Channel, bool]:
+        """The cluster's own channel (one connection), or the platform proxy's shared pool."""
+        if endpoint.pool_key is None:
+            return Channel(endpoint), True
+        pool = self._pools.get(endpoint.pool_key)
+        if pool is None:
+            pool = self._pools[endpoint.pool_key] = Channel(endpoint, limit=PROXY_POOL)
+        return pool, False
+
+    async def _read(self, target: Target, reader: Reader, started: float) -> Observation:
+        asks = self._asks
+        try:
+            version = await read_version(reader)
+        except FetchError as exc:
+            return _failed(target, exc.as_scan_error(), started)
+        summary, nodes_error = None, None
+        if self.options.nodes:
+            summary, nodes_error = await _part(list_nodes(reader), reader.deadline)
+        patched, patches_error = None, "not asked"
+        if asks.patches:
+            patched, failure = await _part(read_resource_patches(reader), reader.deadline)
+            patches_error = f"{failure.category.value}: {failure.message}" if failure else ""
+        # Only a cluster that must move is asked the plan's reads.
+        plan_inputs = None
+        if asks.plan_goal is not None and asks.plan_goal(version):
+            plan_inputs = await read_plan_inputs(reader)
         log.debug("%s: %s in %.2fs", target.context, version.git_version, _since(started))
         return Observation(
             target.context,
@@ -109,21 +132,32 @@ class KubeCollector:
         )
 
 
-def read_version(reader: Reader) -> KubeVersion:
-    document = reader.get_json(VERSION_PATH, limit=VERSION_BODY_LIMIT)
+async def _part(read: Awaitable[_T], deadline: float) -> tuple[_T | None, ScanError | None]:
+    """A read after ``/version`` answered: its result, or why there is none (the cluster
+    keeps its version either way)."""
+    try:
+        return await asyncio.wait_for(read, max(0.0, deadline - time.monotonic()) + 0.5), None
+    except FetchError as exc:
+        return None, exc.as_scan_error()
+    except TimeoutError:
+        return None, ScanError(ErrorCategory.TIMEOUT, "not complete within the budget")
+
+
+async def read_version(reader: Reader) -> KubeVersion:
+    document = await reader.get_json(VERSION_PATH, limit=VERSION_BODY_LIMIT)
     try:
         return parse_version_info(document)
     except VersionError as exc:
         raise FetchError(ErrorCategory.INVALID_RESPONSE, f"/version: {exc}") from None
 
 
-def list_nodes(reader: Reader) -> NodeSummary:
+async def list_nodes(reader: Reader) -> NodeSummary:
     """The node list reduced to counts: by kubelet version, container runtime, kernel and
     OS image, and the nodes whose Ready condition is not True (a node without one is not
     known to be Ready, so it counts)."""
     counts: dict[str, Counter[str]] = {key: Counter() for key in _NODE_INFO}
     count = not_ready = 0
-    for item in reader.list_items(NODES.path(), limit=NODES_BODY_LIMIT):
+    for item in await reader.list_items(NODES.path(), limit=NODES_BODY_LIMIT):
         info = dig(item, "status", "nodeInfo")
         count += 1
         for key, field_name in _NODE_INFO.items():
@@ -150,61 +184,6 @@ _NODE_INFO = {
     "kernel_versions": "kernelVersion",
     "os_images": "osImage",
 }
-
-
-def _nodes_of(
-    result: NodeSummary | FetchError | None,
-) -> tuple[NodeSummary | None, ScanError | None]:
-    if result is None:
-        return None, ScanError(ErrorCategory.TIMEOUT, "node list not complete within the budget")
-    if isinstance(result, FetchError):
-        return None, result.as_scan_error()
-    return result, None
-
-
-class _SharedClient:
-    """One api client used by the version and node requests; the last user closes it."""
-
-    def __init__(self, api_client: Any | None, users: int) -> None:
-        self.api_client = api_client
-        self._users = users
-        self._lock = threading.Lock()
-
-    def release(self) -> None:
-        with self._lock:
-            self._users -= 1
-            last = self._users == 0
-        if last and self.api_client is not None:  # None: the factory's pooled client
-            self.api_client.close()
-
-
-def _beside(
-    wanted: bool, read: Callable[[], _T], shared: _SharedClient, name: str
-) -> Pending[_T] | None:
-    """``read`` on its own thread, releasing the shared client when done; None unless wanted."""
-    if not wanted:
-        return None
-
-    def run() -> _T:
-        try:
-            return read()
-        finally:
-            shared.release()
-
-    return Pending(run, name)
-
-
-def _patches_of(
-    patches: Pending[tuple[ResourcePatch, ...]] | None, deadline: float
-) -> tuple[tuple[ResourcePatch, ...] | None, str]:
-    if patches is None:
-        return None, "not asked"
-    result = patches.wait(deadline)
-    if result is None:
-        return None, "no answer within the budget"
-    if isinstance(result, FetchError):
-        return None, f"{result.category.value}: {result.message}"
-    return result, ""
 
 
 def _failed(target: Target, error: ScanError, started: float) -> Observation:

@@ -21,25 +21,27 @@ PATCH_BODY_LIMIT = 16 << 20  # one page of ResourcePatches
 EXEMPT_ANNOTATION = "config.cpaas.io/exempt-for-ver"
 
 
-def read_resource_patches(reader: Reader) -> tuple[ResourcePatch, ...]:
+async def read_resource_patches(reader: Reader) -> tuple[ResourcePatch, ...]:
     resource = RESOURCEPATCHES
     try:
-        found = list(reader.list_items(resource.path(), limit=PATCH_BODY_LIMIT))
+        found = await reader.list_items(resource.path(), limit=PATCH_BODY_LIMIT)
     except FetchError as exc:
         if not exc.not_found:
             raise
-        resource = resource.at(_discovered(reader))
-        found = list(reader.list_items(resource.path(), limit=PATCH_BODY_LIMIT))
+        resource = resource.at(await _discovered(reader))
+        found = await reader.list_items(resource.path(), limit=PATCH_BODY_LIMIT)
     return tuple(parse_patch(item) for item in found if isinstance(item, Mapping))
 
 
-def _discovered(reader: Reader) -> str:
+async def _discovered(reader: Reader) -> str:
     """The group/version serving resourcepatches, else a FetchError saying why not."""
-    groups = api_groups(reader)
+    groups = await api_groups(reader)
     versions = [gv for g in groups if g.name.endswith(PLATFORM_GROUP_SUFFIXES) for gv in g.versions]
     unread: list[str] = []
-    served = resources_by_plural(
-        reader, versions, skip=lambda gv, why: unread.append(f"{gv} ({why})")
+    served = (
+        await resources_by_plural(
+            reader, versions, skip=lambda gv, why: unread.append(f"{gv} ({why})")
+        )
     ).get(RESOURCEPATCHES.plural)
     if served:
         return served[0]

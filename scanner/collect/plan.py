@@ -12,7 +12,7 @@ from typing import Any
 
 from scanner.kube.discovery import api_groups, served_group_versions
 from scanner.kube.errors import FetchError
-from scanner.kube.fanout import fan_out
+from scanner.kube.fanout import in_turn
 from scanner.kube.reader import Reader, dig
 from scanner.kube.resources import METRICS_PATH, PDBS
 from scanner.model import DeprecatedRequest, DisruptionBudget, PlanInputs
@@ -24,12 +24,13 @@ PDB_BODY_LIMIT = 32 << 20  # one page
 _LABEL = re.compile(rb'(\w+)="([^"\\]*(?:\\.[^"\\]*)*)"')  # unrolled: fast
 
 
-def read_plan_inputs(reader: Reader) -> PlanInputs:
-    """The plan's three reads at once, within the reader's deadline."""
-    results = fan_out(
+async def read_plan_inputs(reader: Reader) -> PlanInputs:
+    """The plan's three reads, one after the other on the cluster's connection, within the
+    reader's deadline."""
+    results = await in_turn(
         {
             "requested": lambda: requested_deprecated(reader),  # with the server's start
-            "served": lambda: served_group_versions(api_groups(reader)),
+            "served": lambda: _served(reader),
             "budgets": lambda: disruption_budgets(reader),
         },
         reader.deadline,
@@ -52,13 +53,17 @@ def read_plan_inputs(reader: Reader) -> PlanInputs:
     )
 
 
-def requested_deprecated(
+async def _served(reader: Reader) -> frozenset[str]:
+    return served_group_versions(await api_groups(reader))
+
+
+async def requested_deprecated(
     reader: Reader,
 ) -> tuple[tuple[DeprecatedRequest, ...], float | None, int]:
     """The deprecated APIs clients requested (one per group/version/resource), since when
     the API server counted them (its ``process_start_time_seconds``, from the same stream;
     None if it has none), and how many series of resources over the cap were not kept."""
-    tally = reader.fold_lines(
+    tally = await reader.fold_lines(
         METRICS_PATH,
         prefix=(DEPRECATED_FAMILY, START_TIME),
         limit=METRICS_BODY_LIMIT,
@@ -202,9 +207,9 @@ def _request(labels: dict[bytes, bytes]) -> DeprecatedRequest | None:
     return request if request.version and request.resource else None
 
 
-def disruption_budgets(reader: Reader) -> tuple[DisruptionBudget, ...]:
+async def disruption_budgets(reader: Reader) -> tuple[DisruptionBudget, ...]:
     budgets = []
-    for item in reader.list_items(PDBS.path(), limit=PDB_BODY_LIMIT):
+    for item in await reader.list_items(PDBS.path(), limit=PDB_BODY_LIMIT):
         meta, status = dig(item, "metadata"), dig(item, "status")
         budgets.append(
             DisruptionBudget(

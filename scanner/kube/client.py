@@ -1,9 +1,12 @@
-"""Turn one target's kubeconfig entries into a kubernetes ``ApiClient``.
+"""Turn one target's kubeconfig entries into an :class:`~scanner.kube.channel.Endpoint`: where
+to send requests, with which credential, TLS settings and proxy.
 
-Every client gets a fresh ``Configuration``: the client's global default configuration is
-never read or written, and nothing is ever persisted back to a kubeconfig. Client
-certificate data must be files for ``ssl``; they are written to a private temporary
-directory that the :class:`ClientFactory` removes when it is closed.
+kubectl's semantics are kept (``certificate-authority(-data)``, ``tls-server-name``,
+``insecure-skip-tls-verify``, tokens, token files, basic auth, client certificates, exec
+plugins, ``proxy-url`` and the proxy environment); nothing is ever written back to a
+kubeconfig. Client certificate data must be files for ``ssl``: on Linux they are anonymous
+memory files, elsewhere files in a private directory the :class:`ClientFactory` removes
+when it is closed. One ``SSLContext`` is built per distinct CA and client certificate.
 """
 
 from __future__ import annotations
@@ -14,61 +17,50 @@ import hashlib
 import ipaddress
 import os
 import shutil
+import ssl
 import tempfile
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from scanner.inputs.kubeconfig import UserEntry
+from scanner.inputs.kubeconfig import ClusterEntry, UserEntry
 from scanner.inputs.targets import Target
+from scanner.kube.channel import Endpoint
 from scanner.kube.credentials import CredentialError, ExecCredential, exec_secrets, run_exec_plugin
+from scanner.kube.errors import FetchError
+from scanner.model import ErrorCategory
 from scanner.processes import alive
 
 TMP_PREFIX = "upgrade-scanner-"
 
 
 class ConfigProblem(Exception):
-    """The context cannot be turned into a client (category ``config``)."""
-
-
-@dataclass(frozen=True)
-class Connection:
-    """A ready client and the secret values that must be masked in its errors."""
-
-    api_client: Any
-    secrets: tuple[str, ...]
-    prefix: str = ""  # prepended to every request path (a cluster behind the platform proxy)
-    shared: bool = False  # pooled by the factory for many targets: only the factory closes it
+    """The context cannot be turned into an endpoint (category ``config``)."""
 
 
 class ClientFactory:
-    """Builds clients for many targets; caches exec credentials per user for one scan."""
+    """Builds endpoints for many targets; caches exec credentials per user and TLS contexts
+    per CA and client certificate for one scan. Thread-safe: endpoints are built off the
+    event loop (an exec plugin is a process the loop must not wait for)."""
 
-    def __init__(self, timeout: float, pool_size: int = 32) -> None:
+    def __init__(self, timeout: float) -> None:
         self._timeout = timeout
-        self._pool_size = pool_size
-        # Targets behind the platform proxy share one server, credential and CA: one client
-        # (one urllib3 pool, so kept-alive TLS connections) per such combination.
-        self._shared: dict[tuple[Any, ...], Connection] = {}
         self._lock = threading.Lock()
         self._user_locks: dict[str, threading.Lock] = {}
         self._exec_cache: dict[str, ExecCredential | CredentialError] = {}
+        self._contexts: dict[tuple[Any, ...], ssl.SSLContext] = {}
         self._tmpdir: str | None = None
         self._files: dict[str, str] = {}  # sha256 of key material -> the path ssl loads
 
     def close(self) -> None:
         with self._lock:
-            for connection in self._shared.values():
-                with contextlib.suppress(Exception):
-                    connection.api_client.close()
-            self._shared.clear()
             for path in self._files.values():
                 if path.startswith("/proc/"):
                     with contextlib.suppress(OSError, ValueError):
                         os.close(int(path.rsplit("/", 1)[1]))
             self._files.clear()
+            self._contexts.clear()
             if self._tmpdir:
                 shutil.rmtree(self._tmpdir, ignore_errors=True)
                 self._tmpdir = None
@@ -79,53 +71,33 @@ class ClientFactory:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def build(self, target: Target) -> Connection:
-        if target.problem or target.cluster is None:
-            raise ConfigProblem(target.problem or "context has no cluster entry")
-        if not target.api_prefix:
-            return self._build(target)
-        key = _pool_key(target)
-        with self._lock:
-            user_lock = self._user_locks.setdefault(f"pool\0{key!r}", threading.Lock())
-        with user_lock:
-            connection = self._shared.get(key)
-            if connection is None:
-                built = self._build(target, pool_size=self._pool_size)
-                connection = Connection(built.api_client, built.secrets, shared=True)
-                with self._lock:
-                    self._shared[key] = connection
-        return Connection(connection.api_client, connection.secrets, target.api_prefix, True)
-
-    def _build(self, target: Target, pool_size: int | None = None) -> Connection:
-        from kubernetes import client  # imported lazily: it takes most of start-up time
-
+    def build(self, target: Target) -> Endpoint:
+        """The target's endpoint; :class:`ConfigProblem` for a broken context or
+        credential, a TLS :class:`FetchError` for TLS material that cannot be loaded."""
         cluster, user = target.cluster, target.user
-        assert cluster is not None
-        # kubectl sends requests to the server URL without its query or fragment. A proxy
-        # and no_proxy given here keep the client from reading the proxy environment itself
-        # (twice per client: about a tenth of a large scan's CPU); proxy_for decides below.
-        config = client.Configuration(host=request_base(cluster.server), proxy="", no_proxy="")
-        # Retries are ours (connection errors and 5xx only); urllib3 must not multiply them.
-        config.retries = False
-        config.verify_ssl = not cluster.insecure_skip_tls_verify
-        if cluster.certificate_authority_data:
-            config.ca_cert_data = cluster.certificate_authority_data.decode("utf-8", "replace")
-        elif cluster.certificate_authority:
-            config.ssl_ca_cert = cluster.certificate_authority
-        if cluster.tls_server_name:
-            config.tls_server_name = cluster.tls_server_name
-        config.proxy = proxy_for(config.host, cluster.proxy_url, os.environ)
-        config.no_proxy = ""  # NO_PROXY is applied by proxy_for, with Go's loopback rule
-        if pool_size:
-            config.connection_pool_maxsize = pool_size
-        # A context without a user is valid for kubectl: its requests are anonymous.
-        secrets = self._apply_user(config, user, target) if user is not None else []
-        api_client = client.ApiClient(configuration=config)
-        preload_tls(api_client)
-        return Connection(api_client, tuple(secrets))
-
-    def _apply_user(self, config: Any, user: UserEntry, target: Target) -> list[str]:
+        if target.problem or cluster is None:
+            raise ConfigProblem(target.problem or "context has no cluster entry")
+        headers: dict[str, str] = {}
         secrets: list[str] = []
+        cert: tuple[bytes | None, bytes | None] = (None, None)
+        # A context without a user is valid for kubectl: its requests are anonymous.
+        if user is not None:
+            cert = self._apply_user(headers, secrets, user, target)
+        base = request_base(cluster.server)
+        return Endpoint(
+            base=base,
+            headers=headers,
+            ssl=self._context(cluster, *cert),
+            server_hostname=cluster.tls_server_name or None,
+            proxy=proxy_for(base, cluster.proxy_url, os.environ),
+            secrets=tuple(secrets),
+            prefix=target.api_prefix,
+            pool_key=_pool_key(target) if target.api_prefix else None,
+        )
+
+    def _apply_user(
+        self, headers: dict[str, str], secrets: list[str], user: UserEntry, target: Target
+    ) -> tuple[bytes | None, bytes | None]:
         token = user.token
         if user.token_file and not token:
             token = _read_token_file(user.token_file)
@@ -139,18 +111,52 @@ class ClientFactory:
         _sendable(user, token=token, username=user.username, password=user.password)
         if token:
             secrets.append(token)
-            config.api_key = {"authorization": f"Bearer {token}"}
+            headers["Authorization"] = f"Bearer {token}"
         elif user.username and user.password:
             secrets.append(user.password)
             basic = base64.b64encode(f"{user.username}:{user.password}".encode()).decode()
-            config.api_key = {"authorization": f"Basic {basic}"}
+            headers["Authorization"] = f"Basic {basic}"
         cert_data = cert_data or _read_pem_file(user, "client-certificate", user.client_certificate)
         key_data = key_data or _read_pem_file(user, "client-key", user.client_key)
         _check_pem(user, "client-certificate", cert_data, "CERTIFICATE")
         _check_pem(user, "client-key", key_data, "PRIVATE KEY")
-        config.cert_file = self._file_for(cert_data) if cert_data else None
-        config.key_file = self._file_for(key_data) if key_data else None
-        return secrets
+        return cert_data, key_data
+
+    def _context(
+        self, cluster: ClusterEntry, cert: bytes | None, key: bytes | None
+    ) -> ssl.SSLContext:
+        """One TLS context per CA, verification and client certificate: loading a CA is the
+        costly part of a handshake's set-up, and a fleet shares a few of them."""
+        verify = not cluster.insecure_skip_tls_verify
+        ca_data = cluster.certificate_authority_data
+        key_id = (
+            verify,
+            hashlib.sha256(ca_data).hexdigest() if ca_data else None,
+            cluster.certificate_authority,
+            hashlib.sha256(cert).hexdigest() if cert else None,
+            hashlib.sha256(key).hexdigest() if key else None,
+        )
+        with self._lock:
+            found = self._contexts.get(key_id)
+        if found is not None:
+            return found
+        context = ssl.create_default_context()
+        try:
+            if not verify:
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
+            elif ca_data:
+                context.load_verify_locations(cadata=ca_data.decode("utf-8", "replace"))
+            elif cluster.certificate_authority:
+                context.load_verify_locations(cafile=cluster.certificate_authority)
+            if cert:
+                context.load_cert_chain(self._file_for(cert), self._file_for(key) if key else None)
+        except (ssl.SSLError, OSError, ValueError) as exc:
+            raise FetchError(
+                ErrorCategory.TLS, f"TLS: the certificate or key cannot be loaded ({exc})"
+            ) from None
+        with self._lock:
+            return self._contexts.setdefault(key_id, context)
 
     def _exec_credential(self, user: UserEntry, target: Target) -> ExecCredential:
         assert user.exec is not None
@@ -194,40 +200,8 @@ class ClientFactory:
             return path
 
 
-def preload_tls(api_client: Any) -> None:
-    """Build the client's TLS context once, with its CA and client certificate loaded.
-
-    Given only file names and PEM data, urllib3 makes a new context and loads the CA (and
-    the client certificate) again for every connection: about a tenth of a large scan's
-    CPU. The same settings in one context per client keep every check (CA, host name,
-    client certificate) as they were. Anything unusual here leaves urllib3 to do it as
-    before, so its errors keep their categories."""
-    import ssl
-
-    from urllib3.util.ssl_ import create_urllib3_context
-
-    pool_kw = getattr(getattr(api_client, "rest_client", None), "pool_manager", None)
-    kw = getattr(pool_kw, "connection_pool_kw", None)
-    if not isinstance(kw, dict) or kw.get("ssl_context") is not None:
-        return
-    verify = kw.get("cert_reqs") == ssl.CERT_REQUIRED
-    try:
-        context = create_urllib3_context(cert_reqs=kw.get("cert_reqs"))
-        if verify and (kw.get("ca_certs") or kw.get("ca_cert_data")):
-            context.load_verify_locations(cafile=kw.get("ca_certs"), cadata=kw.get("ca_cert_data"))
-        elif verify:
-            context.load_default_certs()
-        if kw.get("cert_file"):
-            context.load_cert_chain(kw["cert_file"], kw.get("key_file"))
-    except (ssl.SSLError, OSError, ValueError):
-        return  # urllib3 meets the same problem at connect time and reports it as before
-    for key in ("ca_certs", "ca_cert_data", "cert_file", "key_file"):
-        kw.pop(key, None)
-    kw["ssl_context"] = context
-
-
 def _pool_key(target: Target) -> tuple[Any, ...]:
-    """What makes two proxied targets share a client: server, TLS settings and the user."""
+    """What makes two proxied targets share a connection pool: server, TLS settings, user."""
     cluster, user = target.cluster, target.user
     assert cluster is not None
     ca = hashlib.sha256(cluster.certificate_authority_data or b"").hexdigest()

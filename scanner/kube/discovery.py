@@ -18,9 +18,9 @@ class ApiGroup:
     versions: tuple[str, ...]  # group/versions, the preferred one first
 
 
-def api_groups(reader: Reader) -> tuple[ApiGroup, ...]:
+async def api_groups(reader: Reader) -> tuple[ApiGroup, ...]:
     """Every group ``/apis`` lists, with its group/versions (preferred first)."""
-    document = reader.get_json(APIS_PATH, limit=DISCOVERY_BODY_LIMIT)
+    document = await reader.get_json(APIS_PATH, limit=DISCOVERY_BODY_LIMIT)
     found = []
     for group in document.get("groups") or ():
         name = group.get("name") if isinstance(group, dict) else None
@@ -39,7 +39,7 @@ def served_group_versions(groups: tuple[ApiGroup, ...]) -> frozenset[str]:
     return frozenset({"v1", *(gv for group in groups for gv in group.versions)})
 
 
-def resources_by_plural(
+async def resources_by_plural(
     reader: Reader, group_versions: list[str], skip: Callable[[str, str], None] | None = None
 ) -> dict[str, list[str]]:
     """Plural -> the group/versions serving it, in the order given. A resource list that
@@ -49,7 +49,7 @@ def resources_by_plural(
     served: dict[str, list[str]] = {}
     for group_version in group_versions:
         try:
-            document = reader.get_json(
+            document = await reader.get_json(
                 group_version_path(group_version), limit=DISCOVERY_BODY_LIMIT
             )
         except FetchError as exc:

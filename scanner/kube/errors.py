@@ -7,8 +7,8 @@ spend the budget to get the same answer).
 
 from __future__ import annotations
 
-import http.client
 import json
+import os
 import re
 import socket
 import ssl
@@ -46,7 +46,7 @@ class FetchError(Exception):
 
 
 def classify(exc: BaseException, secrets: Sequence[str] = ()) -> FetchError:
-    """Turn an exception from the client stack into a :class:`FetchError` (secrets masked)."""
+    """Turn an exception from the HTTP stack into a :class:`FetchError` (secrets masked)."""
     error = _classify(exc)
     if error is None:
         raise exc
@@ -55,49 +55,94 @@ def classify(exc: BaseException, secrets: Sequence[str] = ()) -> FetchError:
 
 
 def _classify(exc: BaseException) -> FetchError | None:
-    import urllib3.exceptions as u3
-    from kubernetes.client.exceptions import ApiException
+    import aiohttp
+    import aiohttp_socks
+    import python_socks
 
-    if isinstance(exc, ApiException):
-        return _from_status(exc.status or 0, exc.reason or "", exc.body)
+    if isinstance(exc, FetchError):
+        return exc
+    if type(exc).__module__.startswith(("urllib3", "http.client")):
+        return _classify_urllib3(exc)  # ticket systems are reached through requests
+    if isinstance(exc, python_socks.ProxyConnectionError | aiohttp_socks.ProxyConnectionError):
+        # The first hop: nothing answers at the proxy's address.
+        text = f"cannot reach the SOCKS proxy ({_connection_text(exc)})"
+        return FetchError(ErrorCategory.UNREACHABLE, f"proxy error: {text}", retryable=True)
+    if isinstance(exc, python_socks.ProxyTimeoutError | aiohttp_socks.ProxyTimeoutError):
+        return FetchError(ErrorCategory.TIMEOUT, "proxy error: the SOCKS proxy timed out")
+    if isinstance(exc, python_socks.ProxyError | aiohttp_socks.ProxyError):
+        # The proxy answered but would not open the tunnel (its reply names why).
+        text = f"the SOCKS proxy could not open the tunnel ({_tail(exc)})"
+        return FetchError(ErrorCategory.UNREACHABLE, f"proxy error: {text}", retryable=True)
+    if isinstance(exc, aiohttp.ClientHttpProxyError):
+        text = f"{exc.status} {exc.message}".strip()
+        return FetchError(ErrorCategory.UNREACHABLE, f"proxy error: {text}", retryable=True)
+    if isinstance(exc, aiohttp.ClientProxyConnectionError):
+        code = exc.os_error.errno
+        inner = f"[Errno {code}] {os.strerror(code)}" if code else str(exc.os_error)
+        return FetchError(ErrorCategory.UNREACHABLE, f"proxy error: {inner}", retryable=True)
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return _tls(str(exc.certificate_error))
+    if isinstance(exc, aiohttp.ClientSSLError | ssl.SSLError | ssl.CertificateError):
+        return _tls(str(exc))
+    if isinstance(exc, aiohttp.ClientConnectorDNSError | socket.gaierror):
+        return FetchError(ErrorCategory.UNREACHABLE, "host name does not resolve", retryable=True)
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return FetchError(ErrorCategory.TIMEOUT, "connect timed out", retryable=True)
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return FetchError(ErrorCategory.UNREACHABLE, _connection_text(exc), retryable=True)
+    if isinstance(exc, aiohttp.ServerTimeoutError | TimeoutError | socket.timeout):
+        return FetchError(ErrorCategory.TIMEOUT, "no answer before the read timeout")
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return FetchError(
+            ErrorCategory.UNREACHABLE, "connection closed before an answer", retryable=True
+        )
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return FetchError(ErrorCategory.INVALID_RESPONSE, "body ended early")
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return FetchError(ErrorCategory.INVALID_RESPONSE, f"not an HTTP answer: {exc.message}")
+    if isinstance(exc, aiohttp.ClientOSError | ConnectionError | OSError):
+        return FetchError(ErrorCategory.UNREACHABLE, _connection_text(exc), retryable=True)
+    if isinstance(exc, aiohttp.ClientError):
+        return FetchError(ErrorCategory.UNREACHABLE, f"connection failed: {_tail(exc)}")
+    return None
+
+
+def _classify_urllib3(exc: BaseException) -> FetchError | None:
+    """requests' transport (ticket attachments), named as the cluster errors are."""
+    import http.client
+
+    import urllib3.exceptions as u3
+
     if isinstance(exc, u3.MaxRetryError) and exc.reason is not None:
         return _classify(exc.reason)
-    if isinstance(exc, u3.SSLError | ssl.SSLError | ssl.CertificateError):
+    if isinstance(exc, u3.SSLError):
         return _tls(str(exc))
-    if isinstance(exc, u3.ReadTimeoutError | TimeoutError | socket.timeout):
-        return FetchError(ErrorCategory.TIMEOUT, "no answer before the read timeout")
     if isinstance(exc, u3.ProxyError):
         return FetchError(ErrorCategory.UNREACHABLE, f"proxy error: {_tail(exc)}", retryable=True)
     if isinstance(exc, u3.NameResolutionError):
         return FetchError(ErrorCategory.UNREACHABLE, "host name does not resolve", retryable=True)
     if isinstance(exc, u3.NewConnectionError):
-        if type(getattr(exc, "conn", None)).__name__.startswith("SOCKS"):
-            # PySocks reports the proxy's own failures and the tunnel's the same way;
-            # say "proxy" as an HTTP proxy's errors do, so the user looks at the right hop.
-            return FetchError(
-                ErrorCategory.UNREACHABLE, f"proxy error: {_socks_text(exc)}", retryable=True
-            )
         return FetchError(ErrorCategory.UNREACHABLE, _connection_text(exc), retryable=True)
-    # After NewConnectionError, which urllib3 derives from ConnectTimeoutError.
     if isinstance(exc, u3.ConnectTimeoutError):
         return FetchError(ErrorCategory.TIMEOUT, "connect timed out", retryable=True)
+    if isinstance(exc, u3.ReadTimeoutError):
+        return FetchError(ErrorCategory.TIMEOUT, "no answer before the read timeout")
     if isinstance(exc, u3.ProtocolError):
         inner = exc.args[1] if len(exc.args) > 1 else None
         if isinstance(inner, http.client.IncompleteRead | u3.InvalidChunkLength):
             return FetchError(ErrorCategory.INVALID_RESPONSE, "body ended early")
-        if isinstance(inner, TimeoutError | socket.timeout):
-            return FetchError(ErrorCategory.TIMEOUT, "no answer before the read timeout")
         return FetchError(ErrorCategory.UNREACHABLE, _connection_text(exc), retryable=True)
     if isinstance(exc, http.client.HTTPException | u3.HTTPError):
         return FetchError(ErrorCategory.INVALID_RESPONSE, f"not an HTTP answer: {_tail(exc)}")
-    if isinstance(exc, ConnectionError | OSError):
-        return FetchError(ErrorCategory.UNREACHABLE, _connection_text(exc), retryable=True)
     return None
 
 
+def status_error(status: int, reason: str, body: str) -> FetchError:
+    """A non-2xx answer: its category by status, the Kubernetes Status message if any."""
+    return _from_status(status, reason, body)
+
+
 def _from_status(status: int, reason: str, body: object) -> FetchError:
-    if status == 0:  # the client turns urllib3's SSLError into ApiException(status=0)
-        return _tls(reason)
     detail = _status_message(body)
     text = f"HTTP {status} {reason}".strip() + (f": {detail}" if detail else "")
     if status in (401, 403):
@@ -131,6 +176,11 @@ def _tls(text: str) -> FetchError:
 
 
 def _connection_text(exc: BaseException) -> str:
+    os_error = getattr(exc, "os_error", None) or exc.__cause__ or exc
+    if isinstance(os_error, ConnectionRefusedError) or "connect call failed" in str(exc).lower():
+        return "connection refused"
+    if isinstance(os_error, ConnectionResetError):
+        return "connection reset by peer"
     text = str(exc).lower()
     if "refused" in text:
         return "connection refused"
@@ -141,17 +191,10 @@ def _connection_text(exc: BaseException) -> str:
     return f"connection failed: {_tail(exc)}"
 
 
-def _socks_text(exc: BaseException) -> str:
-    text = str(exc).split("Failed to establish a new connection: ", 1)[-1]
-    if text.startswith(("Error connecting to SOCKS", "[Errno")):  # an OS error: the first hop
-        return f"cannot reach the SOCKS proxy ({_connection_text(exc)})"
-    return f"the SOCKS proxy could not open the tunnel ({_tail_text(text)})"
-
-
 def _tail(exc: BaseException) -> str:
     return _tail_text(str(exc))
 
 
 def _tail_text(text: str) -> str:
-    # urllib3 messages repeat the pool and URL; the last clause is the useful part.
+    # Client messages repeat the host and URL; the last clause is the useful part.
     return text.rsplit(": ", 1)[-1].strip(" ')\"")[:200] or text[:200]

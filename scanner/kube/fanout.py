@@ -1,21 +1,21 @@
-"""Run reads beside each other until a deadline, keeping failures as values.
+"""Run reads beside each other, or one after the other, until a deadline, keeping failures
+as values.
 
-Collection (the node list beside ``/version``, a plan's three reads) and platform discovery
-(every platform API at once, and discovery as a whole beside collection) all need the same
-thing: start some reads, wait for them no longer than the deadline allows, and take what
-came back, where a read that failed is its :class:`~scanner.kube.errors.FetchError`, a bug
-is a ``FetchError`` saying so (never a lost result), and a read still running at the
-deadline is ``None`` ("no answer in time"). Reads run on daemon threads: one stuck on a
-hung server is abandoned, never waited for, and never keeps the process alive.
+Platform discovery (every platform API at once, over a small pool) and a plan's three reads
+(one after the other, over the cluster's one connection) need the same thing: make some
+reads, wait for them no longer than the deadline allows, and take what came back, where a
+read that failed is its :class:`~scanner.kube.errors.FetchError`, a bug is a ``FetchError``
+saying so (never a lost result), and a read still running at the deadline is ``None`` ("no
+answer in time") and is cancelled. The reads are coroutines on the scanner's one loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import threading
 import time
-from collections.abc import Callable, Mapping
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TypeVar
 
 from scanner.kube.errors import FetchError
 from scanner.model import ErrorCategory
@@ -26,42 +26,49 @@ _T = TypeVar("_T")
 GRACE = 0.5  # seconds past a read's own deadline before its waiter gives up on it
 
 
-class Pending(Generic[_T]):
-    """One read running on its own daemon thread."""
-
-    def __init__(self, read: Callable[[], _T], name: str) -> None:
-        self._done = threading.Event()
-        self._value: _T | FetchError | None = None
-        self._name = name
-        threading.Thread(target=self._run, args=(read,), name=name, daemon=True).start()
-
-    def _run(self, read: Callable[[], _T]) -> None:
-        try:
-            self._value = read()
-        except FetchError as exc:
-            self._value = exc
-        except Exception as exc:  # a bug must not lose the other reads: keep it as a value
-            log.debug("unexpected error in %s", self._name, exc_info=True)
-            message = f"unexpected {type(exc).__name__} while reading it (please report)"
-            self._value = FetchError(ErrorCategory.INVALID_RESPONSE, message)
-        finally:
-            self._done.set()
-
-    @property
-    def done(self) -> bool:
-        return self._done.is_set()
-
-    def wait(self, deadline: float) -> _T | FetchError | None:
-        """The read's result, its failure, or ``None`` when it did not finish by
-        ``deadline`` (a ``time.monotonic()`` value)."""
-        self._done.wait(max(0.0, deadline - time.monotonic()))
-        return self._value if self._done.is_set() else None
+async def guarded(read: Callable[[], Awaitable[_T]], name: str) -> _T | FetchError:
+    """The read's result, or its failure as a value: a bug must not lose the other reads."""
+    try:
+        return await read()
+    except FetchError as exc:
+        return exc
+    except Exception as exc:  # kept as a value, and said plainly
+        log.debug("unexpected error in %s", name, exc_info=True)
+        message = f"unexpected {type(exc).__name__} while reading it (please report)"
+        return FetchError(ErrorCategory.INVALID_RESPONSE, message)
 
 
-def fan_out(
-    reads: Mapping[str, Callable[[], _T]], deadline: float, *, grace: float = GRACE
+async def fan_out(
+    reads: Mapping[str, Callable[[], Awaitable[_T]]], deadline: float, *, grace: float = GRACE
 ) -> dict[str, _T | FetchError | None]:
-    """Every read at once; each result as :meth:`Pending.wait` gives it, waited for until
-    ``deadline`` plus ``grace`` at most (all of them together, not each)."""
-    pending = {key: Pending(read, f"read-{key}") for key, read in reads.items()}
-    return {key: job.wait(deadline + grace) for key, job in pending.items()}
+    """Every read at once; each result, its failure, or None when it did not finish by
+    ``deadline`` plus ``grace`` (a ``time.monotonic()`` value), all of them together."""
+    tasks = {key: asyncio.ensure_future(guarded(read, key)) for key, read in reads.items()}
+    if tasks:
+        await asyncio.wait(tasks.values(), timeout=max(0.0, deadline + grace - time.monotonic()))
+    found: dict[str, _T | FetchError | None] = {}
+    for key, task in tasks.items():
+        if task.done():
+            found[key] = task.result()
+        else:
+            task.cancel()
+            found[key] = None
+    return found
+
+
+async def in_turn(
+    reads: Mapping[str, Callable[[], Awaitable[_T]]], deadline: float
+) -> dict[str, _T | FetchError | None]:
+    """The reads one after the other (they share one connection), with :func:`fan_out`'s
+    results; a read not started or not finished by ``deadline`` is None."""
+    found: dict[str, _T | FetchError | None] = {}
+    for key, read in reads.items():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            found[key] = None
+            continue
+        try:
+            found[key] = await asyncio.wait_for(guarded(read, key), remaining + GRACE)
+        except TimeoutError:
+            found[key] = None
+    return found

@@ -1,10 +1,11 @@
 """Every API read of every cluster goes through here: one GET with the retry rule, the
-deadline and a size cap, and paged lists on top of it.
+deadline and a size cap, and paged lists on top of it, as coroutines on the scanner's one
+event loop, over the cluster's :class:`~scanner.kube.channel.Channel`.
 
-Collection (``/version``, nodes) and platform discovery (the global cluster's records) both
-*use* a :class:`Reader`; a new read is one call of :meth:`Reader.get_json` or
-:meth:`Reader.list_items`. Errors come out as :class:`~scanner.kube.errors.FetchError` with
-a SPEC 4 category and secrets masked.
+Collection (``/version``, nodes, ResourcePatches, the plan's reads) and platform discovery
+(the global cluster's records) both *use* a :class:`Reader`; a new read is one call of
+:meth:`Reader.get_json` or :meth:`Reader.list_items`. Errors come out as
+:class:`~scanner.kube.errors.FetchError` with a SPEC 4 category and secrets masked.
 
 Retry rule: connection errors and 5xx answers are retried (``retries`` times, with a short
 backoff) while the deadline allows; a read timeout, a TLS, auth or content failure is not.
@@ -14,16 +15,18 @@ deadline is a timeout.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from scanner import defaults
-from scanner.kube.errors import FetchError, classify
+from scanner.kube.channel import Channel, Endpoint
+from scanner.kube.errors import FetchError, classify, status_error
 from scanner.model import ErrorCategory
 from scanner.secrets import unicode_safe_document
 
@@ -33,7 +36,8 @@ ERROR_BODY_LIMIT = 64 << 10  # of an error answer only the Status message is use
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")  # a JSON escape of a surrogate
 ITEM_LIMIT = 100_000  # objects of one list: more is not a fleet, it is a fault
 _T = TypeVar("_T")
-BUDGET_MARGIN = 2.0  # seconds on top of timeout * (retries + 1), for process scheduling
+BUDGET_MARGIN = 2.0  # seconds on top of timeout * (retries + 1), for scheduling
+LINE_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -51,56 +55,95 @@ class ReadOptions:
         return self.timeout * (self.retries + 1)
 
 
+class LineFolder(Protocol):
+    def add(self, line: bytes) -> None: ...
+
+
+_F = TypeVar("_F", bound=LineFolder)
+
+
 class Reader:
-    """The reads of one cluster through one client, all within one deadline. Stateless
-    beyond its settings, so two threads may read through the same reader at once."""
+    """The reads of one cluster over one channel, all within one deadline."""
 
     def __init__(
         self,
-        api_client: Any,
-        secrets: Sequence[str],
+        channel: Channel,
         options: ReadOptions,
         deadline: float,
-        prefix: str = "",
+        endpoint: Endpoint | None = None,
     ) -> None:
-        self.api_client = api_client
-        self.prefix = prefix  # "/kubernetes/<cluster>" for a cluster behind the platform proxy
-        self.secrets = tuple(secrets)
+        self.channel = channel
+        # A cluster behind the platform proxy shares the proxy's channel: its own endpoint
+        # says its path prefix and secrets.
+        self.endpoint = endpoint or channel.endpoint
+        self.secrets = self.endpoint.secrets
         self.options = options
         self.deadline = deadline
 
-    def get_json(
+    async def get_json(
         self, path: str, *, limit: int, query: Sequence[tuple[str, Any]] = ()
     ) -> dict[str, Any]:
         """One GET of a JSON object with the retry rule, within the deadline."""
-        return self._retrying(path, lambda: self._get_once(path, limit, list(query)))
+        return await self._retrying(path, lambda: self._get_once(path, limit, list(query)))
 
-    def get_lines(self, path: str, *, prefix: bytes | tuple[bytes, ...], limit: int) -> list[bytes]:
+    async def get_lines(
+        self, path: str, *, prefix: bytes | tuple[bytes, ...], limit: int
+    ) -> list[bytes]:
         """The lines of a text body that start with ``prefix`` (Prometheus families of
         ``/metrics``), read as a stream: only the kept lines and one chunk are ever held.
         ``limit`` caps the whole body."""
-        return self.fold_lines(path, prefix=prefix, limit=limit, start=_LineList).lines
+        folded = await self.fold_lines(path, prefix=prefix, limit=limit, start=_LineList)
+        return folded.lines
 
-    def fold_lines(
+    async def fold_lines(
         self, path: str, *, prefix: bytes | tuple[bytes, ...], limit: int, start: Callable[[], _F]
     ) -> _F:
         """Like :meth:`get_lines`, but each kept line goes to ``start()``'s ``add`` as it
         is read (a fresh one per attempt), so a body of a million matching lines is folded
         into what the caller keeps, never held."""
 
-        def once() -> _F:
+        async def once() -> _F:
             folder = start()
-            response = self._open(path, [], "text/plain")
-            read_lines(response, prefix, limit, self.deadline, path, folder.add)
+            scanner = LineScanner(prefix, folder.add)
+            async with self._open(path, [], "text/plain") as response:
+                size = 0
+                async for chunk in _chunks(response, self.deadline, path):
+                    size += len(chunk)
+                    if size > limit:
+                        raise _too_large(path, limit)
+                    scanner.feed(chunk)
+            scanner.close()
             return folder
 
-        return self._retrying(path, once)
+        return await self._retrying(path, once)
 
-    def _retrying(self, path: str, read: Callable[[], _T]) -> _T:
+    async def list_items(self, path: str, *, limit: int, max_items: int = ITEM_LIMIT) -> list[Any]:
+        """Every item of a paged list, page by page (``limit`` and ``continue``); ``limit``
+        caps each page's body. More than ``max_items`` items is a failure of the whole list
+        (never a list cut short: what was not read could be what matters)."""
+        token: str | None = None
+        found: list[Any] = []
+        while True:
+            query: list[tuple[str, Any]] = [("limit", self.options.page_size)]
+            if token:
+                query.append(("continue", token))
+            page = await self.get_json(path, limit=limit, query=query)
+            items = page.get("items")
+            if not isinstance(items, list):
+                raise FetchError(ErrorCategory.INVALID_RESPONSE, f"{path}: no items list")
+            found.extend(items)
+            if len(found) > max_items:
+                message = f"{path}: more than {max_items} items"
+                raise FetchError(ErrorCategory.INVALID_RESPONSE, message)
+            token = dig(page, "metadata").get("continue") or None
+            if not token:
+                return found
+
+    async def _retrying(self, path: str, read: Callable[[], Awaitable[_T]]) -> _T:
         attempt = 0
         while True:
             try:
-                return read()
+                return await read()
             except Exception as exc:  # classified below; anything unknown is re-raised
                 error = exc if isinstance(exc, FetchError) else classify(exc, self.secrets)
                 attempt += 1
@@ -109,30 +152,7 @@ class Reader:
                 if not error.retryable or attempt > self.options.retries or remaining <= pause:
                     raise error from None
                 log.debug("retrying %s after %s", path, error.message)
-                time.sleep(pause)
-
-    def list_items(self, path: str, *, limit: int, max_items: int = ITEM_LIMIT) -> Iterator[Any]:
-        """Every item of a paged list, page by page (``limit`` and ``continue``); ``limit``
-        caps each page's body. More than ``max_items`` items is a failure of the whole list
-        (never a list cut short: what was not read could be what matters)."""
-        token: str | None = None
-        count = 0
-        while True:
-            query: list[tuple[str, Any]] = [("limit", self.options.page_size)]
-            if token:
-                query.append(("continue", token))
-            page = self.get_json(path, limit=limit, query=query)
-            items = page.get("items")
-            if not isinstance(items, list):
-                raise FetchError(ErrorCategory.INVALID_RESPONSE, f"{path}: no items list")
-            count += len(items)
-            if count > max_items:
-                message = f"{path}: more than {max_items} items"
-                raise FetchError(ErrorCategory.INVALID_RESPONSE, message)
-            yield from items
-            token = dig(page, "metadata").get("continue") or None
-            if not token:
-                return
+                await asyncio.sleep(pause)
 
     def _open(self, path: str, query: list[tuple[str, Any]], accept: str) -> Any:
         remaining = self.deadline - time.monotonic()
@@ -140,12 +160,13 @@ class Reader:
             raise FetchError(
                 ErrorCategory.TIMEOUT, f"no time left of the {self.options.budget:g}s budget"
             )
-        timeout = min(self.options.timeout, remaining)
-        return get_streaming(self.api_client, self.prefix + path, query, (timeout, timeout), accept)
+        return _Answer(self, path, query, accept, min(self.options.timeout, remaining))
 
-    def _get_once(self, path: str, limit: int, query: list[tuple[str, Any]]) -> dict[str, Any]:
-        response = self._open(path, query, "application/json")
-        body = read_capped(response, limit, self.deadline, path)
+    async def _get_once(
+        self, path: str, limit: int, query: list[tuple[str, Any]]
+    ) -> dict[str, Any]:
+        async with self._open(path, query, "application/json") as response:
+            body = await read_capped(response, limit, self.deadline, path)
         try:
             document = json.loads(body)
         except RecursionError:
@@ -164,72 +185,64 @@ class Reader:
         return document
 
 
-def get_streaming(
-    api_client: Any,
-    path: str,
-    query: list[tuple[str, Any]],
-    timeout: tuple[float, float],
-    accept: str = "application/json",
-) -> Any:
-    """GET through the client (its configuration, auth and TLS), returning the unread response.
+class _Answer:
+    """``async with``: the response of one GET, a 2xx one only (any other status is raised
+    as its :class:`FetchError`, its body read up to ``ERROR_BODY_LIMIT``)."""
 
-    The generated API classes are not used: their first use loads hundreds of models (0.6 s
-    inside the worker threads), and for an error status they read the whole body, unbounded.
-    Here an error body is read up to ``ERROR_BODY_LIMIT`` and raised as ``ApiException``.
-    """
-    from kubernetes.client.exceptions import ApiException
+    def __init__(
+        self, reader: Reader, path: str, query: list[tuple[str, Any]], accept: str, timeout: float
+    ) -> None:
+        self._request = reader.channel.get(reader.endpoint.prefix + path, query, accept, timeout)
+        self._deadline = reader.deadline
 
-    method, url, headers, body, post = api_client.param_serialize(
-        method="GET",
-        resource_path=path,
-        query_params=query,
-        header_params={"Accept": accept},
-        auth_settings=["BearerToken"],
-    )
-    rest = api_client.call_api(
-        method, url, header_params=headers, body=body, post_params=post, _request_timeout=timeout
-    )
-    raw = rest.response
-    if 200 <= rest.status <= 299:
-        return raw
-    try:
-        text = raw.read1(ERROR_BODY_LIMIT).decode("utf-8", "replace")
-    except Exception:  # the status alone is the answer; a body that breaks off adds nothing
-        text = ""
-    finally:
-        raw.close()
-    raise ApiException(status=rest.status, reason=rest.reason, body=text)
+    async def __aenter__(self) -> Any:
+        response = await self._request.__aenter__()
+        if 200 <= response.status <= 299:
+            return response
+        try:
+            raw = await asyncio.wait_for(
+                response.content.read(ERROR_BODY_LIMIT),
+                max(0.1, self._deadline - time.monotonic()),
+            )
+            text = raw.decode("utf-8", "replace")
+        except Exception:  # the status alone is the answer; a body that breaks off adds nothing
+            text = ""
+        await self._request.__aexit__(None, None, None)
+        raise status_error(response.status, response.reason or "", text)
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self._request.__aexit__(*exc)
 
 
-def read_capped(response: Any, limit: int, deadline: float, path: str) -> bytes:
+async def _chunks(response: Any, deadline: float, path: str) -> Any:
+    """The body's pieces as they arrive, giving up at the deadline even on a trickle."""
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise FetchError(ErrorCategory.TIMEOUT, f"{path}: body not complete in time")
+        try:
+            chunk = await asyncio.wait_for(response.content.readany(), remaining)
+        except TimeoutError:
+            raise FetchError(ErrorCategory.TIMEOUT, f"{path}: body not complete in time") from None
+        if not chunk:
+            return
+        yield chunk
+
+
+async def read_capped(response: Any, limit: int, deadline: float, path: str) -> bytes:
     """Read at most ``limit`` bytes, giving up at the deadline even on a trickling body."""
     chunks: list[bytes] = []
     size = 0
-    try:
-        while True:
-            if time.monotonic() > deadline:
-                raise FetchError(ErrorCategory.TIMEOUT, f"{path}: body not complete in time")
-            chunk = response.read1(65536)
-            if not chunk:
-                return b"".join(chunks)
-            size += len(chunk)
-            if size > limit:
-                raise FetchError(
-                    ErrorCategory.INVALID_RESPONSE, f"{path}: body larger than {limit} bytes"
-                )
-            chunks.append(chunk)
-    finally:
-        response.release_conn() if size <= limit else response.close()
+    async for chunk in _chunks(response, deadline, path):
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(path, limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
-LINE_CHUNK = 1 << 20
-
-
-class LineFolder(Protocol):
-    def add(self, line: bytes) -> None: ...
-
-
-_F = TypeVar("_F", bound=LineFolder)
+def _too_large(path: str, limit: int) -> FetchError:
+    return FetchError(ErrorCategory.INVALID_RESPONSE, f"{path}: body larger than {limit} bytes")
 
 
 class _LineList:
@@ -240,6 +253,34 @@ class _LineList:
         self.lines.append(line)
 
 
+class LineScanner:
+    """Lines that start with ``prefix`` (or one of several), fed a chunk at a time; a chunk
+    without one anywhere is skipped whole, so a 20 MB ``/metrics`` costs a few substring
+    searches."""
+
+    def __init__(self, prefix: bytes | tuple[bytes, ...], add: Callable[[bytes], None]) -> None:
+        self.prefixes = prefix if isinstance(prefix, tuple) else (prefix,)
+        self.add = add
+        self.tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        data = self.tail + chunk
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            self.tail = data
+            return
+        block, self.tail = data[:cut], data[cut + 1 :]
+        if any(p in block for p in self.prefixes):
+            for line in block.split(b"\n"):
+                if line.startswith(self.prefixes):
+                    self.add(line)
+
+    def close(self) -> None:
+        if self.tail.startswith(self.prefixes):
+            self.add(self.tail)
+        self.tail = b""
+
+
 def read_lines(
     response: Any,
     prefix: bytes | tuple[bytes, ...],
@@ -248,40 +289,23 @@ def read_lines(
     path: str,
     sink: Callable[[bytes], None] | None = None,
 ) -> list[bytes]:
-    """The lines of a streamed body that start with ``prefix`` (or one of several); a chunk
-    without one anywhere is skipped whole, so a 20 MB ``/metrics`` costs a few substring
-    searches. With ``sink`` each line goes there as it is read and none is kept."""
-    prefixes = prefix if isinstance(prefix, tuple) else (prefix,)
+    """:class:`LineScanner` over a blocking stream with ``read1`` (tests and benchmarks feed
+    it awkward pieces): the kept lines, or each line to ``sink`` and none kept."""
     kept: list[bytes] = []
-    add = sink if sink is not None else kept.append
-    size, tail = 0, b""
-    try:
-        while True:
-            if time.monotonic() > deadline:
-                raise FetchError(ErrorCategory.TIMEOUT, f"{path}: body not complete in time")
-            chunk = response.read1(LINE_CHUNK)
-            if not chunk:
-                break
-            size += len(chunk)
-            if size > limit:
-                raise FetchError(
-                    ErrorCategory.INVALID_RESPONSE, f"{path}: body larger than {limit} bytes"
-                )
-            data = tail + chunk
-            cut = data.rfind(b"\n")
-            if cut < 0:
-                tail = data
-                continue
-            block, tail = data[:cut], data[cut + 1 :]
-            if any(p in block for p in prefixes):
-                for line in block.split(b"\n"):
-                    if line.startswith(prefixes):
-                        add(line)
-        if tail.startswith(prefixes):
-            add(tail)
-        return kept
-    finally:
-        response.release_conn() if size <= limit else response.close()
+    scanner = LineScanner(prefix, sink if sink is not None else kept.append)
+    size = 0
+    while True:
+        if time.monotonic() > deadline:
+            raise FetchError(ErrorCategory.TIMEOUT, f"{path}: body not complete in time")
+        chunk = response.read1(LINE_CHUNK)
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(path, limit)
+        scanner.feed(chunk)
+    scanner.close()
+    return kept
 
 
 def dig(document: Any, *keys: str) -> dict[str, Any]:

@@ -10,16 +10,20 @@ discovery is bounded by the same per-cluster budget as collection.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import logging
 import time
 from collections.abc import Sequence
 from typing import Any
 
 from scanner.inputs.targets import Target
+from scanner.kube import loop
+from scanner.kube.channel import Channel
 from scanner.kube.client import ClientFactory, ConfigProblem
 from scanner.kube.discovery import api_groups, resources_by_plural
 from scanner.kube.errors import FetchError
-from scanner.kube.fanout import Pending, fan_out
+from scanner.kube.fanout import fan_out, guarded
 from scanner.kube.reader import BUDGET_MARGIN, Reader, ReadOptions
 from scanner.kube.resources import PLATFORM_GROUP_SUFFIXES
 from scanner.platform.catalogue import READS, Read
@@ -32,18 +36,21 @@ OBJECT_BODY_LIMIT = 1 << 20  # one object (a ConfigMap, the ProductBase)
 
 
 class DiscoveryJob:
-    """Discovery of the global target beside collection. :meth:`result` waits at most until
-    the budget (plus the collection margin) is spent since the job started; a discovery
-    still running then is abandoned and reported as a note."""
+    """Discovery of the global target beside collection, on the same event loop.
+    :meth:`result` waits at most until the budget (plus the collection margin) is spent
+    since the job started; a discovery still running then is cancelled and reported as a
+    note."""
 
     def __init__(self, target: Target, options: ReadOptions) -> None:
         self._budget = options.budget
         self._deadline = time.monotonic() + options.budget + BUDGET_MARGIN
-        self._job = Pending(lambda: discover(target, options), "discovery")
+        self._job = loop.submit(guarded(lambda: discover(target, options), "discovery"))
 
     def result(self) -> Discovery:
-        found = self._job.wait(self._deadline)
-        if found is None:
+        try:
+            found = self._job.result(timeout=max(0.0, self._deadline - time.monotonic()))
+        except concurrent.futures.TimeoutError:
+            self._job.cancel()
             return skipped(f"the global cluster did not answer within the {self._budget:g}s budget")
         if isinstance(found, FetchError):  # a bug in discovery: it is optional, the scan goes on
             return skipped(f"{found.message}")
@@ -60,7 +67,10 @@ class Discoverer:
         return DiscoveryJob(target, self.options)
 
 
-def discover(target: Target, options: ReadOptions) -> Discovery:
+DISCOVERY_POOL = 4  # connections to the global cluster for its platform reads
+
+
+async def discover(target: Target, options: ReadOptions) -> Discovery:
     """Read every platform API from ``target`` (the global cluster); never raises for the
     network or the cluster's answers."""
     if target.problem or target.cluster is None:
@@ -69,21 +79,23 @@ def discover(target: Target, options: ReadOptions) -> Discovery:
     deadline = started + options.budget
     with ClientFactory(options.timeout) as factory:
         try:
-            connection = factory.build(target)
+            endpoint = await asyncio.to_thread(factory.build, target)
         except ConfigProblem as exc:
             return skipped(f"the global context {target.context!r} cannot be used: {exc}")
-        reader = Reader(
-            connection.api_client, connection.secrets, options, deadline, connection.prefix
-        )
-        reads, notes = resolve_reads(reader, READS)
-        answers = fan_out({r.key: _reader_of(reader, r) for r in reads}, deadline)
-        if all(answer is not None for answer in answers.values()) and not connection.shared:
-            connection.api_client.close()  # else a stuck read still holds it: leave it be
+        except FetchError as exc:
+            return skipped(f"the global context {target.context!r} cannot be used: {exc}")
+        channel = Channel(endpoint, limit=DISCOVERY_POOL)
+        try:
+            reader = Reader(channel, options, deadline, endpoint)
+            reads, notes = await resolve_reads(reader, READS)
+            answers = await fan_out({r.key: _reader_of(reader, r) for r in reads}, deadline)
+        finally:
+            await channel.close()
         found = {key: answer for key, answer in answers.items() if answer is not None}
         return parse_discovery(found, time.monotonic() - started, reads, notes)
 
 
-def resolve_reads(reader: Reader, reads: Sequence[Read]) -> tuple[list[Read], list[str]]:
+async def resolve_reads(reader: Reader, reads: Sequence[Read]) -> tuple[list[Read], list[str]]:
     """The reads to make, with group/versions found by API discovery where they are not
     published: ``GET /apis``, then the resource list of each platform group (``*.alauda.io``,
     ``*.cpaas.io`` and the documented groups); the documented (or assumed) group/version is
@@ -92,7 +104,7 @@ def resolve_reads(reader: Reader, reads: Sequence[Read]) -> tuple[list[Read], li
     wanted = [r for r in reads if r.discover]
     fixed = [r for r in reads if not r.discover]
     try:
-        groups = api_groups(reader)
+        groups = await api_groups(reader)
     except FetchError as exc:
         note = (
             f"API discovery (GET /apis) failed ({exc.category.value}: {exc.message}); "
@@ -110,7 +122,7 @@ def resolve_reads(reader: Reader, reads: Sequence[Read]) -> tuple[list[Read], li
     def skip(group_version: str, reason: str) -> None:
         log.debug("API discovery: %s: %s", group_version, reason)
 
-    served = resources_by_plural(reader, versions, skip)
+    served = await resources_by_plural(reader, versions, skip)
     found, notes = list(fixed), []
     for r in wanted:
         candidates = served.get(r.plural, [])
@@ -130,8 +142,8 @@ def _reader_of(reader: Reader, r: Read) -> Any:
     return lambda: read_one(reader, r)
 
 
-def read_one(reader: Reader, r: Read) -> Any:
+async def read_one(reader: Reader, r: Read) -> Any:
     """The one named object (a plain GET), or every item of a list (paged, capped)."""
     if r.name:
-        return reader.get_json(r.path, limit=OBJECT_BODY_LIMIT)
-    return list(reader.list_items(r.path, limit=LIST_BODY_LIMIT))
+        return await reader.get_json(r.path, limit=OBJECT_BODY_LIMIT)
+    return await reader.list_items(r.path, limit=LIST_BODY_LIMIT)
