@@ -278,3 +278,106 @@ def test_requests_go_to_the_server_url_without_its_query(
     seen = collector(targets[1])
     collector.close()
     assert seen.error is None, seen.error
+
+
+class _CountingSemaphore(asyncio.Semaphore):
+    """The big-body slots, counting how many are taken at once."""
+
+    def __init__(self, value: int) -> None:
+        super().__init__(value)
+        self.taken = self.peak = self.total = 0
+
+    async def acquire(self) -> bool:
+        await super().acquire()
+        self.taken += 1
+        self.total += 1
+        self.peak = max(self.peak, self.taken)
+        return True
+
+    def release(self) -> None:
+        self.taken -= 1
+        super().release()
+
+
+def test_big_bodies_share_a_few_slots_and_every_cluster_completes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A body past BIG_BODY waits for one of the fleet's slots; with 2 slots and 8 clusters
+    # whose node lists are all "big", every list is still read whole and every slot is given
+    # back, also by the cluster whose list breaks off (a failed read must not keep its slot).
+    monkeypatch.setattr("scanner.kube.reader.BIG_BODY", 4 << 10)
+    monkeypatch.setattr("scanner.collect.cluster.NODES_BODY_LIMIT", 96 << 10)
+    semaphore = _CountingSemaphore(2)
+    specs = [ClusterSpec(f"big{i}", "v1.33.2", node_count=60) for i in range(8)]
+    huge = {"metadata": {"name": "n", "annotations": {"pad": "x" * (200 << 10)}}}
+    specs.append(ClusterSpec("cut", "v1.33.2", node_items=[huge]))
+    with Fleet(specs, lifetime=60) as fleet:
+        targets = targets_of(fleet.write_kubeconfig(tmp_path / "kc.yaml"))
+        collector = KubeCollector(CollectOptions(timeout=5, retries=0, concurrency=16))
+        collector._slots.semaphore = semaphore
+        try:
+            fleetwide = collect_all(targets, collector.collect, concurrency=16, budget=5)
+            observations = loop.run(fleetwide)
+        finally:
+            collector.close()
+    by_name = {o.context: o for o in observations}
+    for i in range(8):
+        nodes = by_name[f"big{i}"].nodes
+        assert nodes is not None and nodes.count == 60, by_name[f"big{i}"]
+    cut = by_name["cut"]
+    assert cut.error is None and cut.nodes is None and cut.nodes_error is not None
+    assert "larger than" in cut.nodes_error.message
+    assert semaphore.total >= 9  # every big list took a slot ...
+    assert semaphore.peak <= 2  # ... never more than two at once ...
+    assert semaphore.taken == 0  # ... and each was given back
+
+
+def test_only_file_and_exec_credentials_are_built_off_the_loop(demo_fleet: RunningFleet) -> None:
+    from scanner.kube.client import blocks
+
+    targets = {t.context: t for t in targets_of(demo_fleet.kubeconfig)}
+    auth = {name: demo_fleet.fleet.spec(name).auth for name in targets}
+    assert {blocks(t) for n, t in targets.items() if auth[n] == "exec"} == {True}
+
+    def from_files(target: Target) -> bool:
+        user, cluster = target.user, target.cluster
+        files = (user.token_file, user.client_certificate, user.exec) if user else ()
+        return any(files) or bool(cluster and cluster.certificate_authority)
+
+    inline = [t for t in targets.values() if not from_files(t)]
+    assert inline and not any(blocks(t) for t in inline)
+
+
+_FIT = """
+import logging, resource, sys
+logging.basicConfig(level=logging.WARNING, format="%(message)s")
+from scanner.collect import fit_open_files
+soft, hard = (int(x) for x in sys.argv[1:3])
+resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+print(fit_open_files(512), resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+"""
+
+
+@pytest.mark.parametrize(
+    ("soft", "hard", "expected", "warned"),
+    [
+        (300, 4096, "512 704", False),  # the soft limit is raised, as `ulimit -n` may
+        (300, 300, "108 300", True),  # the hard limit is too low: fewer clusters at once
+        (4096, 4096, "512 4096", False),
+    ],
+)
+def test_concurrency_fits_the_open_file_limit(
+    soft: int, hard: int, expected: str, warned: bool
+) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _FIT, str(soft), str(hard)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.strip() == expected
+    assert ("open-file limit is 300 (ulimit -n)" in done.stderr) is warned

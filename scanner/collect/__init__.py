@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import resource
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -66,12 +67,43 @@ class FleetCollector:
             return await collect_all(
                 targets,
                 kube.collect,
-                concurrency=self.options.concurrency,
+                concurrency=fit_open_files(min(self.options.concurrency, len(targets))),
                 budget=self.options.budget,
                 progress=progress,
             )
         finally:
             await kube.aclose()
+
+
+OTHER_FILES = 192  # descriptors beside the clusters' sockets: the proxy pool, exec pipes, files
+
+
+def fit_open_files(concurrency: int) -> int:
+    """The concurrency the process's open-file limit allows: each cluster in flight holds
+    one socket. A soft limit below what is needed is raised toward the hard limit (as a
+    shell's ``ulimit -n`` may); if even the hard limit is too low, fewer clusters are
+    scanned at once, with a warning, rather than clusters failing with "too many open files"."""
+    need = concurrency + OTHER_FILES
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft >= need:
+        return concurrency
+    raised = need if hard == resource.RLIM_INFINITY else min(hard, need)
+    if raised > soft:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+            soft = raised
+        except (OSError, ValueError):
+            pass
+    if soft >= need:
+        return concurrency
+    fitted = max(1, soft - OTHER_FILES)
+    log.warning(
+        "the open-file limit is %d (ulimit -n): scanning %d clusters at once instead of %d",
+        soft,
+        fitted,
+        concurrency,
+    )
+    return fitted
 
 
 async def collect_all(
@@ -95,9 +127,8 @@ async def collect_all(
         async with gate:
             began = time.monotonic()
             try:
-                observation = await asyncio.wait_for(
-                    _guarded(collector, target), budget + BUDGET_MARGIN
-                )
+                async with asyncio.timeout(budget + BUDGET_MARGIN):
+                    observation = await _guarded(collector, target)
             except TimeoutError:
                 message = f"no answer within the {budget:g}s budget"
                 observation = Observation(

@@ -18,9 +18,9 @@ from scanner.collect.plan import read_plan_inputs
 from scanner.inputs.targets import Target
 from scanner.kube import loop
 from scanner.kube.channel import Channel, Endpoint
-from scanner.kube.client import ClientFactory, ConfigProblem
+from scanner.kube.client import ClientFactory, ConfigProblem, blocks
 from scanner.kube.errors import FetchError
-from scanner.kube.reader import Reader, ReadOptions, dig
+from scanner.kube.reader import BodySlots, Reader, ReadOptions, dig
 from scanner.kube.resources import NODES, VERSION_PATH
 from scanner.model import ErrorCategory, NodeSummary, Observation, ScanError
 from scanner.versions import KubeVersion, VersionError, parse_version_info
@@ -63,6 +63,7 @@ class KubeCollector:
         self._asks = asks or Asks()
         self._factory = ClientFactory(options.timeout)
         self._pools: dict[tuple[object, ...], Channel] = {}  # behind a platform proxy
+        self._slots = BodySlots()  # the fleet's bound on large bodies held at once
 
     def __call__(self, target: Target) -> Observation:
         """One cluster, from outside the loop (library use and tests)."""
@@ -80,18 +81,27 @@ class KubeCollector:
     async def collect(self, target: Target) -> Observation:
         started = time.monotonic()
         try:
-            endpoint = await asyncio.to_thread(self._factory.build, target)
+            endpoint = await self._endpoint(target)
         except ConfigProblem as exc:
             return _failed(target, ScanError(ErrorCategory.CONFIG, str(exc)), started)
         except FetchError as exc:
             return _failed(target, exc.as_scan_error(), started)
         channel, own = self._channel(endpoint)
-        reader = Reader(channel, self.options, started + self.options.budget, endpoint)
+        deadline = started + self.options.budget
+        reader = Reader(channel, self.options, deadline, endpoint, self._slots)
         try:
             return await self._read(target, reader, started)
         finally:
             if own:
                 await channel.close()
+
+    async def _endpoint(self, target: Target) -> Endpoint:
+        """Built on the loop when everything is in the kubeconfig (microseconds, the TLS
+        context cached per CA); in a worker thread when it names a file or an exec plugin,
+        which the loop must not wait on."""
+        if blocks(target):
+            return await asyncio.to_thread(self._factory.build, target)
+        return self._factory.build(target)
 
     def _channel(self, endpoint: Endpoint) -> tuple[Channel, bool]:
         """The cluster's own channel (one connection), or the platform proxy's shared pool."""
@@ -136,7 +146,8 @@ async def _part(read: Awaitable[_T], deadline: float) -> tuple[_T | None, ScanEr
     """A read after ``/version`` answered: its result, or why there is none (the cluster
     keeps its version either way)."""
     try:
-        return await asyncio.wait_for(read, max(0.0, deadline - time.monotonic()) + 0.5), None
+        async with asyncio.timeout_at(deadline + 0.5):
+            return await read, None
     except FetchError as exc:
         return None, exc.as_scan_error()
     except TimeoutError:
@@ -157,17 +168,18 @@ async def list_nodes(reader: Reader) -> NodeSummary:
     known to be Ready, so it counts)."""
     counts: dict[str, Counter[str]] = {key: Counter() for key in _NODE_INFO}
     count = not_ready = 0
-    for item in await reader.list_items(NODES.path(), limit=NODES_BODY_LIMIT):
-        info = dig(item, "status", "nodeInfo")
-        count += 1
-        for key, field_name in _NODE_INFO.items():
-            counts[key][str(info.get(field_name) or "unknown")] += 1
-        conditions = dig(item, "status").get("conditions")
-        ready = [
-            c for c in (conditions if isinstance(conditions, list) else ())
-            if isinstance(c, dict) and c.get("type") == "Ready"
-        ]  # fmt: skip
-        not_ready += not ready or ready[0].get("status") != "True"
+    async for page in reader.pages(NODES.path(), limit=NODES_BODY_LIMIT):
+        for item in page:  # folded a page at a time: one page held, never the whole list
+            info = dig(item, "status", "nodeInfo")
+            count += 1
+            for key, field_name in _NODE_INFO.items():
+                counts[key][str(info.get(field_name) or "unknown")] += 1
+            conditions = dig(item, "status").get("conditions")
+            ready = [
+                c for c in (conditions if isinstance(conditions, list) else ())
+                if isinstance(c, dict) and c.get("type") == "Ready"
+            ]  # fmt: skip
+            not_ready += not ready or ready[0].get("status") != "True"
     return NodeSummary(
         count,
         dict(counts["kubelet_versions"]),

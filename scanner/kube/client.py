@@ -140,7 +140,9 @@ class ClientFactory:
             found = self._contexts.get(key_id)
         if found is not None:
             return found
-        context = ssl.create_default_context()
+        # Verification on, the CA given or else the system's roots (as kubectl): never
+        # both, and the system's roots are only loaded when they are what is trusted.
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         try:
             if not verify:
                 context.check_hostname = False
@@ -149,6 +151,8 @@ class ClientFactory:
                 context.load_verify_locations(cadata=ca_data.decode("utf-8", "replace"))
             elif cluster.certificate_authority:
                 context.load_verify_locations(cafile=cluster.certificate_authority)
+            else:
+                context.load_default_certs(ssl.Purpose.SERVER_AUTH)
             if cert:
                 context.load_cert_chain(self._file_for(cert), self._file_for(key) if key else None)
         except (ssl.SSLError, OSError, ValueError) as exc:
@@ -198,6 +202,17 @@ class ClientFactory:
                     handle.write(data)
             self._files[key] = path
             return path
+
+
+def blocks(target: Target) -> bool:
+    """Whether building the target's endpoint reads a file or runs an exec plugin."""
+    cluster, user = target.cluster, target.user
+    files: tuple[str | None, ...] = (cluster.certificate_authority,) if cluster else ()
+    if user is not None:
+        if user.exec is not None:
+            return True
+        files += (user.token_file, user.client_certificate, user.client_key)
+    return any(files)
 
 
 def _pool_key(target: Target) -> tuple[Any, ...]:

@@ -63,12 +63,12 @@ async def in_turn(
     results; a read not started or not finished by ``deadline`` is None."""
     found: dict[str, _T | FetchError | None] = {}
     for key, read in reads.items():
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
+        if deadline <= time.monotonic():
             found[key] = None
             continue
         try:
-            found[key] = await asyncio.wait_for(guarded(read, key), remaining + GRACE)
+            async with asyncio.timeout_at(deadline + GRACE):
+                found[key] = await guarded(read, key)
         except TimeoutError:
             found[key] = None
     return found

@@ -16,11 +16,13 @@ deadline is a timeout.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -38,6 +40,11 @@ ITEM_LIMIT = 100_000  # objects of one list: more is not a fleet, it is a fault
 _T = TypeVar("_T")
 BUDGET_MARGIN = 2.0  # seconds on top of timeout * (retries + 1), for scheduling
 LINE_CHUNK = 1 << 20
+# Memory across the fleet: a body is read whole before it is parsed, so at most
+# --concurrency bodies of up to BIG_BODY bytes, plus BIG_BODIES larger ones (each up to its
+# read's cap), are held at once; a larger body waits for a slot within its own deadline.
+BIG_BODY = 1 << 20  # about 200 nodes; a /version, a ResourcePatch list are far below it
+BIG_BODIES = 16
 
 
 @dataclass(frozen=True)
@@ -71,8 +78,10 @@ class Reader:
         options: ReadOptions,
         deadline: float,
         endpoint: Endpoint | None = None,
+        slots: BodySlots | None = None,
     ) -> None:
         self.channel = channel
+        self.slots = slots
         # A cluster behind the platform proxy shares the proxy's channel: its own endpoint
         # says its path prefix and secrets.
         self.endpoint = endpoint or channel.endpoint
@@ -105,9 +114,12 @@ class Reader:
         async def once() -> _F:
             folder = start()
             scanner = LineScanner(prefix, folder.add)
-            async with self._open(path, [], "text/plain") as response:
+            async with (
+                self._open(path, [], "text/plain") as response,
+                _until(self.deadline, path),
+            ):
                 size = 0
-                async for chunk in _chunks(response, self.deadline, path):
+                async for chunk in response.content.iter_any():
                     size += len(chunk)
                     if size > limit:
                         raise _too_large(path, limit)
@@ -118,26 +130,53 @@ class Reader:
         return await self._retrying(path, once)
 
     async def list_items(self, path: str, *, limit: int, max_items: int = ITEM_LIMIT) -> list[Any]:
-        """Every item of a paged list, page by page (``limit`` and ``continue``); ``limit``
-        caps each page's body. More than ``max_items`` items is a failure of the whole list
-        (never a list cut short: what was not read could be what matters)."""
-        token: str | None = None
+        """Every item of a paged list (see :meth:`pages`)."""
         found: list[Any] = []
+        async for items in self.pages(path, limit=limit, max_items=max_items):
+            found.extend(items)
+        return found
+
+    async def pages(
+        self, path: str, *, limit: int, max_items: int = ITEM_LIMIT
+    ) -> AsyncIterator[list[Any]]:
+        """A paged list (``limit`` and ``continue``), one page's items at a time, so a caller
+        that folds them holds one page, not the list; ``limit`` caps each page's body. More
+        than ``max_items`` items is a failure of the whole list (never a list cut short:
+        what was not read could be what matters)."""
+        token: str | None = None
+        count = 0
         while True:
             query: list[tuple[str, Any]] = [("limit", self.options.page_size)]
             if token:
                 query.append(("continue", token))
-            page = await self.get_json(path, limit=limit, query=query)
-            items = page.get("items")
-            if not isinstance(items, list):
-                raise FetchError(ErrorCategory.INVALID_RESPONSE, f"{path}: no items list")
-            found.extend(items)
-            if len(found) > max_items:
-                message = f"{path}: more than {max_items} items"
-                raise FetchError(ErrorCategory.INVALID_RESPONSE, message)
-            token = dig(page, "metadata").get("continue") or None
+            async with self._hold() as hold:
+                page = await self._retrying(
+                    path, functools.partial(self._get_once, path, limit, query, hold)
+                )
+                items = page.get("items")
+                if not isinstance(items, list):
+                    raise FetchError(ErrorCategory.INVALID_RESPONSE, f"{path}: no items list")
+                count += len(items)
+                if count > max_items:
+                    message = f"{path}: more than {max_items} items"
+                    raise FetchError(ErrorCategory.INVALID_RESPONSE, message)
+                token = dig(page, "metadata").get("continue") or None
+                del page  # the caller folds the items; nothing of the page waits with us
+                yield items
+                del items
             if not token:
-                return found
+                return
+
+    @asynccontextmanager
+    async def _hold(self) -> AsyncIterator[BodyHold | None]:
+        if self.slots is None:
+            yield None
+            return
+        hold = BodyHold(self.slots)
+        try:
+            yield hold
+        finally:
+            hold.release()
 
     async def _retrying(self, path: str, read: Callable[[], Awaitable[_T]]) -> _T:
         attempt = 0
@@ -163,10 +202,14 @@ class Reader:
         return _Answer(self, path, query, accept, min(self.options.timeout, remaining))
 
     async def _get_once(
-        self, path: str, limit: int, query: list[tuple[str, Any]]
+        self,
+        path: str,
+        limit: int,
+        query: list[tuple[str, Any]],
+        hold: BodyHold | None = None,
     ) -> dict[str, Any]:
         async with self._open(path, query, "application/json") as response:
-            body = await read_capped(response, limit, self.deadline, path)
+            body = await read_capped(response, limit, self.deadline, path, hold)
         try:
             document = json.loads(body)
         except RecursionError:
@@ -183,6 +226,32 @@ class Reader:
         if _SURROGATE_ESCAPE.search(body):  # "\ud800": text no report could be written with
             document = unicode_safe_document(document)
         return document
+
+
+class BodySlots:
+    """The fleet's big-body slots (:data:`BIG_BODIES`), shared by every cluster's reader."""
+
+    def __init__(self, slots: int = BIG_BODIES) -> None:
+        self.semaphore = asyncio.Semaphore(slots)
+
+
+class BodyHold:
+    """One page's claim on a big-body slot: taken when its body grows past
+    :data:`BIG_BODY`, kept while the page is parsed and folded, released after."""
+
+    def __init__(self, slots: BodySlots) -> None:
+        self._semaphore = slots.semaphore
+        self.held = False
+
+    async def take(self) -> None:
+        """Wait for a slot (the read's deadline bounds the wait)."""
+        await self._semaphore.acquire()
+        self.held = True
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            self._semaphore.release()
 
 
 class _Answer:
@@ -214,30 +283,35 @@ class _Answer:
         await self._request.__aexit__(*exc)
 
 
-async def _chunks(response: Any, deadline: float, path: str) -> Any:
-    """The body's pieces as they arrive, giving up at the deadline even on a trickle."""
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise FetchError(ErrorCategory.TIMEOUT, f"{path}: body not complete in time")
-        try:
-            chunk = await asyncio.wait_for(response.content.readany(), remaining)
-        except TimeoutError:
-            raise FetchError(ErrorCategory.TIMEOUT, f"{path}: body not complete in time") from None
-        if not chunk:
-            return
-        yield chunk
+@asynccontextmanager
+async def _until(deadline: float, path: str) -> AsyncIterator[None]:
+    """The body's reads, given up at the deadline even on a trickle: one timer for the whole
+    body (``deadline`` is on the loop's clock, ``time.monotonic``)."""
+    try:
+        async with asyncio.timeout_at(deadline):
+            yield
+    except TimeoutError:
+        if time.monotonic() < deadline:
+            raise  # the socket's own read timeout: classified by the caller
+        raise FetchError(ErrorCategory.TIMEOUT, f"{path}: body not complete in time") from None
 
 
-async def read_capped(response: Any, limit: int, deadline: float, path: str) -> bytes:
-    """Read at most ``limit`` bytes, giving up at the deadline even on a trickling body."""
+async def read_capped(
+    response: Any, limit: int, deadline: float, path: str, hold: BodyHold | None = None
+) -> bytes:
+    """Read at most ``limit`` bytes, giving up at the deadline even on a trickling body.
+    A body that grows past :data:`BIG_BODY` waits for one of the fleet's big-body slots
+    (``hold``) before more of it is read."""
     chunks: list[bytes] = []
     size = 0
-    async for chunk in _chunks(response, deadline, path):
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(path, limit)
-        chunks.append(chunk)
+    async with _until(deadline, path):
+        async for chunk in response.content.iter_any():
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(path, limit)
+            chunks.append(chunk)
+            if size > BIG_BODY and hold is not None and not hold.held:
+                await hold.take()
     return b"".join(chunks)
 
 
