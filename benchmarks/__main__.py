@@ -14,10 +14,11 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import bounds, large, scans, tables, tools
-from benchmarks.fleet import FleetError, serve_synthetic
+from benchmarks import bounds, large, reference, scans, tables, tools
+from benchmarks.fleet import FleetError, ServedFleet, serve_synthetic
 from benchmarks.measure import REPO_ROOT
 from benchmarks.tables import Results
+from scanner import defaults
 
 
 def _ints(text: str) -> list[int]:
@@ -27,12 +28,29 @@ def _ints(text: str) -> list[int]:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--counts", type=_ints, default=[100, 300, 1000], help="fleet sizes")
-    parser.add_argument("--concurrency", type=int, default=32, help="the default (32)")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=defaults.CONCURRENCY,
+        help=f"the scanner's default ({defaults.CONCURRENCY})",
+    )
     parser.add_argument(
         "--extra-concurrency",
         type=_ints,
-        default=[64, 128],
+        default=[128, 512],
         help="also tried on the largest fleet",
+    )
+    parser.add_argument(
+        "--minimal-rounds",
+        type=int,
+        default=3,
+        help="interleaved rounds of scan and minimal client per fleet of --counts (0: skip)",
+    )
+    parser.add_argument(
+        "--xargs-contexts",
+        type=int,
+        default=320,
+        help="answering contexts of the largest fleet for xargs -P 32 kubectl (0: skip)",
     )
     parser.add_argument(
         "--large-counts",
@@ -83,7 +101,7 @@ def run_scans(args: argparse.Namespace, results: Results, workdir: Path) -> None
         extra = [c for c in args.extra_concurrency if c != args.concurrency]
         concurrencies = [args.concurrency, *(extra if count == largest else [])]
         # Long enough for every scan here; the server stops by itself after it.
-        lifetime = 60 + 45 * len(concurrencies)
+        lifetime = 60 + 45 * len(concurrencies) + 25 * args.minimal_rounds
         _progress(f"fleet of {count}: scans at concurrency {concurrencies}")
         try:
             with serve_synthetic(count, workdir, lifetime) as fleet:
@@ -94,6 +112,14 @@ def run_scans(args: argparse.Namespace, results: Results, workdir: Path) -> None
                 for concurrency in concurrencies:
                     results.scans.append(scans.measure_scan(fleet, concurrency, workdir))
                 results.client_build[count] = scans.client_build_seconds(fleet.kubeconfig)
+                if args.minimal_rounds:
+                    _progress(f"fleet of {count}: scan vs the minimal client")
+                    pair = reference.measure_pair(
+                        fleet, args.concurrency, args.minimal_rounds, workdir
+                    )
+                    results.pairs.append(pair)
+                if count == largest and args.xargs_contexts:
+                    run_xargs(args, results, fleet, workdir)
                 if count == smallest:
                     sample = fleet.healthy[: args.kubectl_sample]
                     _progress(f"kubectl loop over {len(sample)} contexts")
@@ -104,14 +130,29 @@ def run_scans(args: argparse.Namespace, results: Results, workdir: Path) -> None
             results.notes.append(f"fleet of {count} not measured: {exc}")
 
 
+def run_xargs(
+    args: argparse.Namespace, results: Results, fleet: ServedFleet, workdir: Path
+) -> None:
+    sample = list(fleet.healthy[: args.xargs_contexts])
+    for label, kubectl in tools.kubectl_binaries()[-1:]:  # the one without a dispatcher
+        _progress(f"xargs -P {reference.XARGS_PARALLEL} {label} over {len(sample)} contexts")
+        results.xargs.append(
+            reference.xargs_kubectl(label, kubectl, fleet.kubeconfig, sample, workdir)
+        )
+
+
 def run_large(args: argparse.Namespace, results: Results, workdir: Path) -> None:
     for count in args.large_counts:
         _progress(f"fleet of {count}: one scan at concurrency {args.concurrency}")
-        lifetime = 120 + large.scan_limit(count)
+        lifetime = 120 + 3 * large.scan_limit(count)
         try:
             with serve_synthetic(count, workdir, lifetime) as fleet:
                 results.notes.append(fleet.note)
                 results.large.append(large.measure_large_scan(fleet, args.concurrency, workdir))
+                if args.minimal_rounds:
+                    _progress(f"fleet of {count}: scan vs the minimal client, one round")
+                    pair = reference.measure_pair(fleet, args.concurrency, 1, workdir)
+                    results.pairs.append(pair)
         except FleetError as exc:
             results.notes.append(f"fleet of {count} not measured: {exc}")
     if args.contexts_count:
@@ -232,6 +273,10 @@ def document(
         "",
         tables.targets_table(results, large, small),
         "",
+        "## The scanner vs the minimal client (same reads, same fleet, same run)",
+        "",
+        tables.reference_table(results),
+        "",
         f"## Scans of the synthetic fleet (`--timeout {scans.TIMEOUT:g} --retries 0`)",
         "",
         tables.scan_table(results),
@@ -290,9 +335,21 @@ def _method(args: argparse.Namespace) -> list[str]:
         "--retries 0 --concurrency C --json OUT --no-progress -q` as a child process; wall "
         "clock, CPU (user+sys) and peak RSS of that child from `os.wait4`. load/collect/"
         "evaluate come from the report's `metadata.stages_seconds`.",
-        "Client build (in-process, kubernetes already imported): load the kubeconfig, select "
-        "the targets, `ClientFactory(2).build()` each, close them. Render all: every format "
+        "Client build (in-process, aiohttp already imported): load the kubeconfig, select "
+        "the targets, `ClientFactory(2).build()` each endpoint (credential, one SSLContext "
+        "per CA), close the factory. Render all: every format "
         f"in `RENDERERS`, in-process, sum of the per-format medians of {args.runs}.",
+        "Minimal client: `python -m benchmarks.minimal F --concurrency C --timeout 2` "
+        "(benchmarks/minimal.py: asyncio streams, one TLS connection per cluster carrying "
+        "GET /version and GET /api/v1/nodes?limit=500, one SSLContext per CA, inline CA and "
+        "token only, no retries, caps or report) against `scan ... --no-plan --no-discovery` "
+        "(exactly those two reads) at the same concurrency on the same fleet, "
+        f"{args.minimal_rounds} rounds per fleet of `--counts` (one on the large fleets), "
+        "alternating which goes first; medians of wall, CPU and peak RSS of each child.",
+        f"xargs: `xargs -P 32 -I{{}} kubectl --context {{}} version -o json "
+        f"--request-timeout=2s` over the first {args.xargs_contexts} answering contexts of the "
+        "largest fleet, one xargs child measured with `os.wait4` (its CPU includes every "
+        "kubectl it reaped).",
         "Fleet server CPU: the simfleet process's user+sys CPU during the scan (/proc); with "
         "few cores, scanner and server compete for them.",
         f"kubectl: `kubectl --kubeconfig F --context X version -o json --request-timeout=2s` "

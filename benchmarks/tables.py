@@ -23,11 +23,17 @@ from benchmarks.large import (
     PlanRun,
     ProxyRun,
 )
+from benchmarks.reference import Pair, XargsKubectl
 from benchmarks.scans import ScanFigures
 from benchmarks.tools import KubectlLoop
 
 SCAN_TARGET = 10.0  # seconds for 1,000 clusters
 KUBECTL_RATIO_TARGET = 20.0
+XARGS_RATIO_TARGET = 10.0  # per cluster, vs xargs -P 32 kubectl
+MINIMAL_WALL_TARGET = 1.5  # the scan's wall time over the minimal client's, 1,000 clusters
+MINIMAL_CPU_TARGET = 2.0
+LARGE_SCAN_TARGET = (3000, 15.0)  # clusters, seconds
+PROXY_HANDSHAKES_BEFORE = 148  # through the platform proxy, 1,000 clusters, before issue 22
 STARTUP_TARGET = 0.3
 RENDER_TARGET = 1.0
 
@@ -51,6 +57,11 @@ class Results:
     records: list[RecordsScan] = field(default_factory=list)
     series: SeriesFold | None = None
     roadmap: RoadmapCompute | None = None
+    pairs: list[Pair] = field(default_factory=list)
+    xargs: list[XargsKubectl] = field(default_factory=list)
+
+    def pair(self, count: int) -> Pair | None:
+        return next((p for p in self.pairs if p.count == count and p.scans and p.minimal), None)
 
     def scan(self, count: int, concurrency: int | None = None) -> ScanFigures | None:
         wanted = concurrency or self.default_concurrency
@@ -244,14 +255,21 @@ def kubectl_table(results: Results, small: int, large: int) -> str:
         if scan is not None
     ]
     rows: list[list[object]] = []
+    others: list[tuple[str, float]] = []
     for loop in results.kubectl:
         failed = f", {loop.failures} failed" if loop.failures else ""
+        label = f"{loop.label}: `kubectl version`, {loop.contexts} contexts in turn{failed}"
+        others.append((label, loop.ms_per_cluster))
+    for run in results.xargs:
+        failed = f", exit {run.run.exit_code}" if run.run.exit_code else ""
+        label = (
+            f"`xargs -P 32 {run.label} version`, {run.contexts} contexts, "
+            f"{_s(run.run.cpu)} s CPU{failed}"
+        )
+        others.append((label, run.ms_per_cluster))
+    for label, ms in others:
         rows.append(
-            [
-                f"{loop.label}: `kubectl version`, {loop.contexts} contexts in turn{failed}",
-                _s(loop.ms_per_cluster, 1),
-                *(f"{_s(loop.ms_per_cluster / _ms_per_cluster(scan), 1)}x" for _, scan in measured),
-            ]
+            [label, _s(ms, 1), *(f"{_s(ms / _ms_per_cluster(scan), 1)}x" for _, scan in measured)]
         )
     for label, scan in measured:
         rows.append(
@@ -268,6 +286,105 @@ def _ms_per_cluster(scan: ScanFigures) -> float:
 def kubectl_ratio(results: Results, loop: KubectlLoop, count: int) -> float | None:
     scan = results.scan(count)
     return None if scan is None else loop.ms_per_cluster / _ms_per_cluster(scan)
+
+
+def reference_table(results: Results) -> str:
+    headers = [
+        "clusters",
+        "concurrency",
+        "rounds",
+        "scan wall s",
+        "minimal wall s",
+        "wall ratio",
+        "scan CPU s",
+        "minimal CPU s",
+        "CPU ratio",
+        "scan RSS MiB",
+        "minimal RSS MiB",
+        "answered (scan / minimal)",
+    ]
+    rows = []
+    for p in results.pairs:
+        answered = f"{_first(p.scan_answered)} / {_first(p.minimal_answered)}"
+        rows.append(
+            [
+                p.count,
+                p.concurrency,
+                f"{len(p.scans)} / {len(p.minimal)}",
+                _s(p.scan_median("wall")),
+                _s(p.minimal_median("wall")),
+                _x(p.ratio("wall")),
+                _s(p.scan_median("cpu")),
+                _s(p.minimal_median("cpu")),
+                _x(p.ratio("cpu")),
+                _s(p.scan_median("max_rss_mib"), 0),
+                _s(p.minimal_median("max_rss_mib"), 0),
+                answered,
+            ]
+        )
+    return _table(headers, rows)
+
+
+def _first(values: list[int]) -> str:
+    """One count, or the range when the rounds differ."""
+    if not values:
+        return "-"
+    low, high = min(values), max(values)
+    return str(low) if low == high else f"{low}-{high}"
+
+
+def _x(ratio: float | None) -> str:
+    return "-" if ratio is None else f"{ratio:.2f}x"
+
+
+def _reference_rows(results: Results, large: int) -> list[list[str]]:
+    rows: list[list[str]] = []
+    pair = results.pair(large)
+    for what, goal in (("wall", MINIMAL_WALL_TARGET), ("cpu", MINIMAL_CPU_TARGET)):
+        ratio = pair.ratio(what) if pair else None
+        measured = "-"
+        if pair is not None:
+            measured = (
+                f"{_x(ratio)} ({_s(pair.scan_median(what))} s vs {_s(pair.minimal_median(what))} s)"
+            )
+        rows.append(
+            [
+                f"scan {large} clusters ({'wall' if what == 'wall' else 'CPU'}) vs the minimal "
+                "client, same reads, same run",
+                f"≤ {goal:g}x",
+                measured,
+                _met(ratio, goal),
+            ]
+        )
+    scan = results.scan(large)
+    for run in results.xargs:
+        ratio = run.ms_per_cluster / _ms_per_cluster(scan) if scan else None
+        rows.append(
+            [
+                f"per cluster vs `xargs -P 32 {run.label}` ({large}-cluster scan)",
+                f"≥ {XARGS_RATIO_TARGET:g}x faster",
+                f"{_s(ratio, 1)}x",
+                _met(ratio, XARGS_RATIO_TARGET, at_least=True),
+            ]
+        )
+    count, seconds = LARGE_SCAN_TARGET
+    for big in results.large:
+        if big.figures.count == count:
+            wall = big.figures.run.wall if big.complete else None
+            rows.append(
+                [f"scan {count} clusters", f"< {seconds:g} s", f"{_s(wall)} s", _met(wall, seconds)]
+            )
+    for proxied in results.proxy:
+        if proxied.mode == "platform proxy":
+            rows.append(
+                [
+                    f"TLS handshakes through the platform proxy ({proxied.figures.count} clusters)",
+                    f"≤ {PROXY_HANDSHAKES_BEFORE} (before this round)",
+                    str(proxied.handshakes),
+                    _met(proxied.handshakes, PROXY_HANDSHAKES_BEFORE),
+                ]
+            )
+    return rows
 
 
 def startup_table(results: Results, runs: int) -> str:
@@ -318,6 +435,7 @@ def targets_table(results: Results, large: int, small: int) -> str:
             _met(fastest.run.wall if fastest else None, SCAN_TARGET),
         ],
     ]
+    rows += _reference_rows(results, large)
     for loop in results.kubectl:
         ratio = kubectl_ratio(results, loop, small)
         rows.append(
