@@ -262,6 +262,44 @@ def test_proxied_clusters_share_connections(gate_fleet: RunningFleet) -> None:
     assert handshakes <= 8, (handshakes, requests)  # the pool: 2 requests x 4 clusters
 
 
+def test_proxied_clusters_take_turns_in_the_pool_within_their_budgets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More clusters in flight than the proxy pool has connections: each waits for its turn
+    before its budget starts, so none spends its budget queueing for a connection (with 12
+    clusters over 3 connections and 0.5 s per answer, the last would wait 3 s of a 2 s
+    budget), and the pool is never re-built: its 3 connections, plus discovery's."""
+    from scanner.collect import FleetCollector
+    from scanner.platform.clusters import ClusterRecord
+    from scanner.platform.match import Proxy, proxy_target
+
+    monkeypatch.setattr("scanner.collect.PROXY_POOL", 3)
+    monkeypatch.setattr("scanner.collect.cluster.PROXY_POOL", 3)
+    slow = tuple(f"slow-{i}" for i in range(12))
+    platform = PlatformSpec(
+        clusters=(
+            PlatformCluster("g", version="v1.34.5-1"),
+            *(PlatformCluster(name, version="v1.32.6-3") for name in slow),
+        )
+    )
+    specs = [
+        ClusterSpec("g", "v1.34.5-1", node_count=1, platform=platform),
+        *(ClusterSpec(name, "v1.32.6-3", node_count=1, latency=0.5) for name in slow),
+    ]
+    with Fleet(specs, lifetime=120) as fleet:
+        path = fleet.write_kubeconfig(tmp_path / "kc.yaml", omit=slow, via_proxy=("g",))
+        selected = select_all(Selection(kubeconfigs=(str(path),), global_context="g"))
+        assert selected.global_target is not None and fleet.proxy_url is not None
+        proxy = Proxy(fleet.proxy_url, selected.global_target)
+        targets = [proxy_target(ClusterRecord(name), proxy, None) for name in slow]
+        options = CollectOptions(timeout=2, retries=0, concurrency=12)
+        observations = FleetCollector(options)(targets)
+        stats = fleet.proxy_stats()
+    assert [o.error for o in observations] == [None] * len(slow)
+    assert all(o.nodes is not None and o.nodes.count == 1 for o in observations)
+    assert stats is not None and stats.connections <= 3, stats
+
+
 def test_no_platform_proxy_reports_from_the_record(gate_fleet: RunningFleet, cli: Any) -> None:
     _, report = scan(cli, gate_fleet, "g", "--context", "w-ok", "--no-platform-proxy")
     hidden = by_context(report)["hidden-0"]

@@ -12,14 +12,17 @@ recorded as a timeout.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import resource
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from contextlib import AbstractAsyncContextManager
 
-from scanner.collect.cluster import Asks, CollectOptions, KubeCollector, PlanGoal
+from scanner.collect.cluster import PROXY_POOL, Asks, CollectOptions, KubeCollector, PlanGoal
 from scanner.inputs.targets import Target
 from scanner.kube import loop
+from scanner.kube.client import pool_key
 from scanner.kube.reader import BUDGET_MARGIN
 from scanner.model import ErrorCategory, Observation, ScanError
 
@@ -30,6 +33,7 @@ __all__ = [
     "Collector",
     "FleetCollector",
     "KubeCollector",
+    "Lanes",
     "PlanGoal",
     "Progress",
     "collect_all",
@@ -70,6 +74,7 @@ class FleetCollector:
                 concurrency=fit_open_files(min(self.options.concurrency, len(targets))),
                 budget=self.options.budget,
                 progress=progress,
+                lane=Lanes(pool_key, PROXY_POOL),
             )
         finally:
             await kube.aclose()
@@ -106,6 +111,28 @@ def fit_open_files(concurrency: int) -> int:
     return fitted
 
 
+class Lanes:
+    """Clusters that share one connection pool (behind one platform proxy) take turns in it:
+    at most ``width`` of them run at once, each with a connection of the pool to itself, and
+    a cluster's budget starts when its turn does. Without lanes, 256 clusters in flight over
+    64 pooled connections spent their budgets queueing for a connection ("connect timed
+    out") and each cancelled wait cost the pool a connection and a new handshake."""
+
+    def __init__(self, key: Callable[[Target], Hashable | None], width: int) -> None:
+        self._key = key
+        self._width = width
+        self._gates: dict[Hashable, asyncio.Semaphore] = {}
+
+    def of(self, target: Target) -> AbstractAsyncContextManager[object]:
+        key = self._key(target)
+        if key is None:
+            return contextlib.nullcontext()
+        gate = self._gates.get(key)
+        if gate is None:
+            gate = self._gates[key] = asyncio.Semaphore(self._width)
+        return gate
+
+
 async def collect_all(
     targets: Sequence[Target],
     collector: Collector,
@@ -113,18 +140,20 @@ async def collect_all(
     concurrency: int,
     budget: float,
     progress: Progress | None = None,
+    lane: Lanes | None = None,
 ) -> list[Observation]:
     """Run ``collector`` over ``targets``; one observation per target, in target order.
 
     A target still running past its budget (plus a margin) is cancelled and recorded as a
-    timeout; a collector that fails is recorded as an error of its target alone."""
+    timeout; a collector that fails is recorded as an error of its target alone. A target in
+    a ``lane`` waits for its turn there first (its budget has not started)."""
     gate = asyncio.Semaphore(max(1, concurrency))
     total = len(targets)
     finished = 0
 
     async def one(target: Target) -> Observation:
         nonlocal finished
-        async with gate:
+        async with lane.of(target) if lane else contextlib.nullcontext(), gate:
             began = time.monotonic()
             try:
                 async with asyncio.timeout(budget + BUDGET_MARGIN):

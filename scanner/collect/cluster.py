@@ -43,7 +43,7 @@ class Asks:
 
 VERSION_BODY_LIMIT = 1 << 20  # a /version document is a few hundred bytes
 NODES_BODY_LIMIT = 64 << 20  # one page of at most `page_size` nodes
-PROXY_POOL = 64  # connections of the one pool every cluster behind a platform proxy shares
+PROXY_POOL = 96  # connections of the one pool every cluster behind a platform proxy shares
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,7 @@ class ClientFactory:
             proxy=proxy_for(base, cluster.proxy_url, os.environ),
             secrets=tuple(secrets),
             prefix=target.api_prefix,
-            pool_key=_pool_key(target) if target.api_prefix else None,
+            pool_key=pool_key(target),
         )
 
     def _apply_user(
@@ -215,10 +215,12 @@ def blocks(target: Target) -> bool:
     return any(files)
 
 
-def _pool_key(target: Target) -> tuple[Any, ...]:
-    """What makes two proxied targets share a connection pool: server, TLS settings, user."""
+def pool_key(target: Target) -> tuple[Any, ...] | None:
+    """What makes two proxied targets share a connection pool (server, TLS settings, user);
+    None for a cluster reached directly, on a connection of its own."""
     cluster, user = target.cluster, target.user
-    assert cluster is not None
+    if not target.api_prefix or cluster is None:
+        return None
     ca = hashlib.sha256(cluster.certificate_authority_data or b"").hexdigest()
     tls = (cluster.certificate_authority, ca, cluster.insecure_skip_tls_verify)
     who = (user.file, user.name) if user is not None else None
