@@ -43,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--minimal-rounds",
         type=int,
-        default=3,
+        default=5,
         help="interleaved rounds of scan and minimal client per fleet of --counts (0: skip)",
     )
     parser.add_argument(
@@ -101,7 +101,7 @@ def run_scans(args: argparse.Namespace, results: Results, workdir: Path) -> None
         extra = [c for c in args.extra_concurrency if c != args.concurrency]
         concurrencies = [args.concurrency, *(extra if count == largest else [])]
         # Long enough for every scan here; the server stops by itself after it.
-        lifetime = 60 + 45 * len(concurrencies) + 25 * args.minimal_rounds
+        lifetime = 60 + 45 * len(concurrencies) + 20 * args.minimal_rounds
         _progress(f"fleet of {count}: scans at concurrency {concurrencies}")
         try:
             with serve_synthetic(count, workdir, lifetime) as fleet:
