@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import ipaddress
 import os
+import re
 import shutil
 import ssl
 import tempfile
@@ -297,11 +298,14 @@ def _loopback(host: str) -> bool:
         return False
 
 
+_UNSENDABLE = re.compile(r"[\x00-\x1f\x7f]")  # a control character: no HTTP header holds it
+
+
 def _sendable(user: UserEntry, **values: str | None) -> None:
     """kubectl refuses a credential that cannot be sent in an HTTP header ("invalid header
     field value"); so does the scanner, before any connection, naming the field only."""
     for field_name, value in values.items():
-        if value and any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        if value and _UNSENDABLE.search(value):
             raise ConfigProblem(
                 f"user {user.name!r} (in {user.file}): the {field_name} holds a line break "
                 "or another control character, which cannot be sent in an HTTP header "
