@@ -14,7 +14,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import bounds, large, reference, scans, tables, tools
+from benchmarks import bounds, large, reference, scans, tables, targets, tools
 from benchmarks.fleet import FleetError, ServedFleet, serve_synthetic
 from benchmarks.measure import REPO_ROOT
 from benchmarks.tables import Results
@@ -250,7 +250,7 @@ def run_rendering(args: argparse.Namespace, results: Results) -> None:
 def run_startup(args: argparse.Namespace, results: Results) -> None:
     for option in ("--help", "--version"):
         results.startup[option] = tools.startup_seconds(option, args.startup_runs)
-    if any(s > tables.STARTUP_TARGET for s in results.startup.values()):
+    if any(s > targets.STARTUP_TARGET for s in results.startup.values()):
         results.slow_imports = tools.slowest_imports(15)
 
 
@@ -271,7 +271,7 @@ def document(
         "",
         "## Targets",
         "",
-        tables.targets_table(results, large, small),
+        targets.targets_table(results, large, small),
         "",
         "## The scanner vs the minimal client (same reads, same fleet, same run)",
         "",

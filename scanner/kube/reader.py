@@ -113,16 +113,12 @@ class Reader:
 
         async def once() -> _F:
             folder = start()
-            scanner = LineScanner(prefix, folder.add)
+            scanner = LineScanner(prefix, folder.add, limit=limit, path=path)
             async with (
                 self._open(path, [], "text/plain") as response,
                 _until(self.deadline, path),
             ):
-                size = 0
                 async for chunk in response.content.iter_any():
-                    size += len(chunk)
-                    if size > limit:
-                        raise _too_large(path, limit)
                     scanner.feed(chunk)
             scanner.close()
             return folder
@@ -330,14 +326,25 @@ class _LineList:
 class LineScanner:
     """Lines that start with ``prefix`` (or one of several), fed a chunk at a time; a chunk
     without one anywhere is skipped whole, so a 20 MB ``/metrics`` costs a few substring
-    searches."""
+    searches. More than ``limit`` bytes fed in all is a failure of ``path``."""
 
-    def __init__(self, prefix: bytes | tuple[bytes, ...], add: Callable[[bytes], None]) -> None:
+    def __init__(
+        self,
+        prefix: bytes | tuple[bytes, ...],
+        add: Callable[[bytes], None],
+        *,
+        limit: int,
+        path: str,
+    ) -> None:
         self.prefixes = prefix if isinstance(prefix, tuple) else (prefix,)
         self.add = add
         self.tail = b""
+        self.size, self.limit, self.path = 0, limit, path
 
     def feed(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.limit:
+            raise _too_large(self.path, self.limit)
         data = self.tail + chunk
         cut = data.rfind(b"\n")
         if cut < 0:
@@ -366,17 +373,14 @@ def read_lines(
     """:class:`LineScanner` over a blocking stream with ``read1`` (tests and benchmarks feed
     it awkward pieces): the kept lines, or each line to ``sink`` and none kept."""
     kept: list[bytes] = []
-    scanner = LineScanner(prefix, sink if sink is not None else kept.append)
-    size = 0
+    add = sink if sink is not None else kept.append
+    scanner = LineScanner(prefix, add, limit=limit, path=path)
     while True:
         if time.monotonic() > deadline:
             raise FetchError(ErrorCategory.TIMEOUT, f"{path}: body not complete in time")
         chunk = response.read1(LINE_CHUNK)
         if not chunk:
             break
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(path, limit)
         scanner.feed(chunk)
     scanner.close()
     return kept
