@@ -267,8 +267,8 @@ def test_proxied_clusters_take_turns_in_the_pool_within_their_budgets(
 ) -> None:
     """More clusters in flight than the proxy pool has connections: each waits for its turn
     before its budget starts, so none spends its budget queueing for a connection (with 12
-    clusters over 3 connections and 0.5 s per answer, the last would wait 3 s of a 2 s
-    budget), and the pool is never re-built: its 3 connections, plus discovery's."""
+    clusters over 3 connections and 0.6 s per answer, the last would wait 3.6 s of a 3 s
+    budget), and the pool is never re-built: its 3 connections."""
     from scanner.collect import FleetCollector
     from scanner.platform.clusters import ClusterRecord
     from scanner.platform.match import Proxy, proxy_target
@@ -284,7 +284,7 @@ def test_proxied_clusters_take_turns_in_the_pool_within_their_budgets(
     )
     specs = [
         ClusterSpec("g", "v1.34.5-1", node_count=1, platform=platform),
-        *(ClusterSpec(name, "v1.32.6-3", node_count=1, latency=0.5) for name in slow),
+        *(ClusterSpec(name, "v1.32.6-3", node_count=1, latency=0.6) for name in slow),
     ]
     with Fleet(specs, lifetime=120) as fleet:
         path = fleet.write_kubeconfig(tmp_path / "kc.yaml", omit=slow, via_proxy=("g",))
@@ -292,7 +292,7 @@ def test_proxied_clusters_take_turns_in_the_pool_within_their_budgets(
         assert selected.global_target is not None and fleet.proxy_url is not None
         proxy = Proxy(fleet.proxy_url, selected.global_target)
         targets = [proxy_target(ClusterRecord(name), proxy, None) for name in slow]
-        options = CollectOptions(timeout=2, retries=0, concurrency=12)
+        options = CollectOptions(timeout=3, retries=0, concurrency=12)
         observations = FleetCollector(options)(targets)
         stats = fleet.proxy_stats()
     assert [o.error for o in observations] == [None] * len(slow)
