@@ -20,6 +20,7 @@ from scanner.kube import loop
 from scanner.kube.channel import Channel, Endpoint
 from scanner.kube.client import ClientFactory, ConfigProblem, blocks
 from scanner.kube.errors import FetchError
+from scanner.kube.fanout import GRACE
 from scanner.kube.reader import BodySlots, Reader, ReadOptions, dig
 from scanner.kube.resources import NODES, VERSION_PATH
 from scanner.model import ErrorCategory, NodeSummary, Observation, ScanError
@@ -146,7 +147,7 @@ async def _part(read: Awaitable[_T], deadline: float) -> tuple[_T | None, ScanEr
     """A read after ``/version`` answered: its result, or why there is none (the cluster
     keeps its version either way)."""
     try:
-        async with asyncio.timeout_at(deadline + 0.5):
+        async with asyncio.timeout_at(deadline + GRACE):
             return await read, None
     except FetchError as exc:
         return None, exc.as_scan_error()

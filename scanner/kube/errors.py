@@ -137,12 +137,8 @@ def _classify_urllib3(exc: BaseException) -> FetchError | None:
     return None
 
 
-def status_error(status: int, reason: str, body: str) -> FetchError:
+def status_error(status: int, reason: str, body: object) -> FetchError:
     """A non-2xx answer: its category by status, the Kubernetes Status message if any."""
-    return _from_status(status, reason, body)
-
-
-def _from_status(status: int, reason: str, body: object) -> FetchError:
     detail = _status_message(body)
     text = f"HTTP {status} {reason}".strip() + (f": {detail}" if detail else "")
     if status in (401, 403):
